@@ -1,0 +1,182 @@
+"""The chapter's training loop with the book's API; metrics stay on the device until each epoch ends."""
+import math
+import numbers
+import random
+from typing import NamedTuple
+
+import mxnet as mx
+import numpy as np
+from d2l.mxnet import Accumulator, Timer  # noqa: F401  (re-exported: the book calls d2l.Timer)
+from mxnet import autograd, gluon, nd
+
+from .loader import _check_positive_int
+from .plotting import TrainingPlot, in_notebook, show_images
+from .fashion_mnist import get_fashion_mnist_labels
+
+
+class DivergenceError(ArithmeticError):
+    """Training produced a non-finite loss, almost always from a learning rate that is too large."""
+
+
+class EpochStats(NamedTuple):
+    """One row of the history that `train_ch3` prints."""
+    epoch: int
+    loss: float
+    train_acc: float
+    test_acc: float
+
+    def __str__(self):
+        return (f'epoch {self.epoch}, loss {self.loss:.4f}, '
+                f'train acc {self.train_acc:.3f}, test acc {self.test_acc:.3f}')
+
+
+class History(list):
+    """The per-epoch `EpochStats` of a run, with a one-line summary as its repr."""
+
+    def __repr__(self):
+        return f'History({len(self)} epochs; last: {self[-1]})' if self else 'History(no epochs)'
+
+
+def seed_all(seed):
+    """Seed Python's, numpy's and MXNet's random generators so that a run repeats exactly."""
+    random.seed(seed)
+    np.random.seed(seed)
+    mx.random.seed(seed)
+
+
+def softmax(X):
+    """Row-wise softmax; subtracting the row maximum first keeps exp from overflowing."""
+    X_exp = (X - X.max(axis=1, keepdims=True)).exp()
+    return X_exp / X_exp.sum(axis=1, keepdims=True)
+
+
+def cross_entropy(y_hat, y):
+    """Per-example cross-entropy of predicted probabilities `y_hat` for the integer labels `y`."""
+    return -nd.pick(y_hat, y).log()
+
+
+def _num_correct(y_hat, y):
+    """Correct predictions in a batch, as a one-element NDArray (no host sync)."""
+    return (y_hat.argmax(axis=1) == nd.cast(y, 'float32')).sum()
+
+
+def accuracy(y_hat, y):
+    """Fraction of rows of `y_hat` whose largest entry is at the label `y`."""
+    return _num_correct(y_hat, y).asscalar() / y.shape[0]
+
+
+def _infer_ctx(net, params):
+    """The context the model's parameters live on, so batches can be moved there."""
+    if params:
+        return params[0].context
+    for param in net.collect_params().values() if hasattr(net, 'collect_params') else ():
+        try:
+            return param.list_ctx()[0]
+        except RuntimeError:  # not initialized yet
+            break
+    return mx.cpu()
+
+
+def evaluate_accuracy(data_iter, net, ctx=None):
+    """Accuracy of `net` over `data_iter`; either argument order of the book's editions works."""
+    if callable(data_iter) and not callable(net):
+        data_iter, net = net, data_iter
+    ctx = ctx or _infer_ctx(net, None)
+    corrects, n = [], 0
+    for X, y in data_iter:
+        corrects.append(_num_correct(net(X.as_in_context(ctx)), y.as_in_context(ctx)))
+        n += y.shape[0]
+    if not n:
+        raise ValueError('data_iter yielded no batches')
+    return nd.add_n(*corrects).asscalar() / n
+
+
+def sgd(params, lr, batch_size):
+    """Minibatch stochastic gradient descent, in place: p -= lr * grad / batch_size."""
+    for param in params:
+        param[:] = param - lr * param.grad / batch_size
+
+
+def _check_learning_rate(lr):
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0 or math.isinf(lr):
+        raise ValueError(f'lr must be a positive finite number, got {lr!r}')
+
+
+def _as_updater(params, lr, trainer):
+    """A function of the batch size that applies one update: the Trainer, a callable, or sgd."""
+    if isinstance(trainer, gluon.Trainer):
+        return trainer.step
+    if callable(trainer):
+        return trainer
+    if trainer is not None:
+        raise TypeError(f'trainer must be a gluon.Trainer or a callable taking the batch size, got {trainer!r}')
+    if not params or lr is None:
+        raise ValueError('without a trainer, pass params=[W, b] and lr=... for the from-scratch sgd update')
+    _check_learning_rate(lr)
+    return lambda batch_size: sgd(params, lr, batch_size)
+
+
+def _check_output_shape(y_hat, y):
+    if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
+        raise ValueError(f'net output has shape {y_hat.shape} for {y.shape[0]} labels; '
+                         'expected (batch_size, num_classes)')
+
+
+def train_epoch_ch3(net, train_iter, loss, updater, ctx=None):
+    """One pass over `train_iter`; returns (mean loss, train accuracy) read from the device once."""
+    ctx = ctx or _infer_ctx(net, None)
+    losses, corrects, n = [], [], 0
+    for X, y in train_iter:
+        X, y = X.as_in_context(ctx), y.as_in_context(ctx)
+        with autograd.record():
+            y_hat = net(X)
+            if n == 0:
+                _check_output_shape(y_hat, y)
+            l = loss(y_hat, y).sum()
+        l.backward()
+        updater(y.shape[0])
+        losses.append(l)
+        corrects.append(_num_correct(y_hat, y))
+        n += y.shape[0]
+    if not n:
+        raise ValueError('train_iter yielded no batches')
+    return nd.add_n(*losses).asscalar() / n, nd.add_n(*corrects).asscalar() / n
+
+def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, params=None, lr=None,
+              trainer=None, *, ctx=None, plot=None, verbose=True):
+    """Train and evaluate for `num_epochs`, printing the book's line per epoch; returns a History.
+
+    Takes the book's `(..., num_epochs, batch_size, params, lr, trainer)` and the later
+    `(..., num_epochs, updater)`, where updater is a gluon.Trainer or a callable of the batch size.
+    Every update divides by the actual batch size. `plot` (default: inside Jupyter) draws live curves.
+    """
+    _check_positive_int('num_epochs', num_epochs)
+    if isinstance(batch_size, gluon.Trainer) or callable(batch_size):
+        batch_size, trainer = None, batch_size
+    if batch_size is not None:
+        _check_positive_int('batch_size', batch_size)
+    updater = _as_updater(params, lr, trainer)
+    ctx = ctx or _infer_ctx(net, params)
+    figure = TrainingPlot(num_epochs) if (in_notebook() if plot is None else plot) else None
+    history = History()
+    for epoch in range(1, num_epochs + 1):
+        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater, ctx)
+        if not math.isfinite(train_loss):
+            raise DivergenceError(f'epoch {epoch}: the training loss is {train_loss}, so training diverged. '
+                                  'The learning rate is most likely too large: try a smaller one (the book uses 0.1).')
+        history.append(EpochStats(epoch, train_loss, train_acc, evaluate_accuracy(test_iter, net, ctx)))
+        if verbose:
+            print(history[-1])
+        if figure:
+            figure.update(history)
+    return history
+
+
+def predict_ch3(net, test_iter, n=6, ctx=None):
+    """Show the first `n` test images titled with their true and predicted labels."""
+    X, y = next(iter(test_iter))
+    ctx = ctx or _infer_ctx(net, None)
+    predicted = net(X.as_in_context(ctx)).argmax(axis=1)
+    titles = [f'{true}\n{pred}' for true, pred in
+              zip(get_fashion_mnist_labels(y[:n]), get_fashion_mnist_labels(predicted[:n]))]
+    show_images(X[:n, 0], 1, n, titles=titles)
