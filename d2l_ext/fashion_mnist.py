@@ -117,6 +117,9 @@ def _download(folder, names, base_url):
                     out.write(chunk)
             _verify(Path(tmp), name)
             os.replace(tmp, folder / f'{name}.gz')
+        except DataError as err:
+            raise DataError(f'The download of {url} is incomplete or corrupt, so nothing was kept. '
+                            + INSTALL_HINT) from err
         except OSError as err:
             raise DataError(f'Could not download {url} ({err}). ' + INSTALL_HINT) from err
         finally:
@@ -131,6 +134,8 @@ def locate(root=None, download=True):
         if all(_file_in(folder, name) for name in FILES):
             return folder
     if not may_download:
+        if not folders[0].is_dir():
+            raise DataError(f'The data folder {folders[0]} does not exist. ' + INSTALL_HINT)
         missing = [name for name in FILES if not _file_in(folders[0], name)]
         raise DataError(f'{folders[0]} lacks {", ".join(missing)}. ' + INSTALL_HINT)
     if not download:

@@ -54,6 +54,11 @@ def test_missing_file_names_it_and_says_how_to_fix(data_copy):
         read_fashion_mnist(root=data_copy)
 
 
+def test_missing_folder_is_named(tmp_path):
+    with pytest.raises(DataError, match='data folder .*nowhere does not exist'):
+        read_fashion_mnist(root=tmp_path / 'nowhere')
+
+
 def test_nothing_found_and_no_download(offline_home):
     with pytest.raises(DataError, match='not found in .*apt-get install'):
         read_fashion_mnist(download=False)
@@ -115,7 +120,7 @@ def test_download_lands_verified_files_in_the_cache(mirror, offline_home):
 def test_corrupt_download_leaves_nothing_behind(mirror, offline_home):
     path = mirror / 'train-labels-idx1-ubyte.gz'
     path.write_bytes(path.read_bytes()[:-100])
-    with pytest.raises(DataError, match='train-labels-idx1-ubyte'):
+    with pytest.raises(DataError, match='train-labels-idx1-ubyte.gz is incomplete or corrupt, so nothing was kept'):
         read_fashion_mnist()
     assert 'train-labels-idx1-ubyte.gz' not in {p.name for p in offline_home.iterdir()}
     assert not list(offline_home.glob('.*.part'))
