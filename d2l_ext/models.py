@@ -1,0 +1,120 @@
+"""The chapter's two softmax-regression models, and one seeded experiment that trains either of them."""
+import math
+import numbers
+from typing import Callable, NamedTuple
+
+import mxnet as mx
+from mxnet import gluon, init, nd
+from mxnet.gluon import nn
+
+from .fashion_mnist import read_fashion_mnist
+from .loader import ArrayLoader, _check_positive_int
+from .training import cross_entropy, seed_all, sgd, softmax, train_ch3
+
+NUM_INPUTS, NUM_OUTPUTS = 28 * 28, 10
+
+
+class Model(NamedTuple):
+    """A fresh model: what `train_ch3` needs (net, per-example loss, updater of the batch size) and its weights."""
+    net: Callable
+    loss: Callable
+    updater: Callable
+    weight: Callable  # returns the (10, 784) weights, one row per class
+    bias: Callable  # returns the (10,) bias itself, so it can also be set
+
+
+def concise_model(lr, weight_decay=0.0, ctx=None):
+    """Section 3.7: a Gluon Dense(10) layer, its stable softmax cross-entropy loss and an sgd Trainer."""
+    net = nn.Sequential()
+    net.add(nn.Dense(NUM_OUTPUTS))
+    net.initialize(init.Normal(sigma=0.01), ctx=ctx)
+    net.collect_params('.*bias').setattr('wd_mult', 0)  # decay the weight only, as the scratch model does
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr, 'wd': weight_decay})
+    return Model(net, gluon.loss.SoftmaxCrossEntropyLoss(), trainer.step, lambda: net[0].weight.data(),
+                 lambda: net[0].bias.data())
+
+
+def scratch_model(lr, weight_decay=0.0, ctx=None):
+    """Section 3.6: W ~ N(0, 0.01^2) and b = 0 by hand, softmax(XW + b), cross-entropy and `sgd`.
+
+    Weight decay adds the gradient of (weight_decay / 2) * ||W||^2 per example, which is what
+    Gluon's `wd` does, so both models take the same step for the same hyperparameters.
+    """
+    W = nd.random.normal(scale=0.01, shape=(NUM_INPUTS, NUM_OUTPUTS), ctx=ctx)
+    b = nd.zeros(NUM_OUTPUTS, ctx=ctx)
+    W.attach_grad()
+    b.attach_grad()
+
+    def net(X):
+        return softmax(nd.dot(X.reshape((-1, NUM_INPUTS)), W) + b)
+
+    def updater(batch_size):
+        if weight_decay:
+            W.grad[:] += weight_decay * batch_size * W  # sgd divides the summed gradient by batch_size
+        sgd([W, b], lr, batch_size)
+
+    return Model(net, cross_entropy, updater, lambda: W.T, lambda: b)
+
+
+MODELS = {'concise': concise_model, 'scratch': scratch_model}
+
+
+def _check_number(name, value, minimum_excluded):
+    """Reject non-numbers, infinities, NaN and values not above (or, for 0, below) the bound."""
+    ok = (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+          and (value > 0 if minimum_excluded else value >= 0))
+    if not ok:
+        kind = 'positive' if minimum_excluded else 'non-negative'
+        raise ValueError(f'{name} must be a {kind} finite number, got {value!r}')
+
+
+def _check_positive(name, value):
+    _check_number(name, value, minimum_excluded=True)
+
+
+def _check_non_negative(name, value):
+    _check_number(name, value, minimum_excluded=False)
+
+
+def _check_seed(name, value):
+    """Seeds are what numpy accepts: whole numbers from 0 to 2**32 - 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < 2**32:
+        raise ValueError(f'{name} must be a whole number from 0 to 2**32 - 1, got {value!r}')
+
+
+def build_model(impl='concise', lr=0.1, weight_decay=0.0, ctx=None):
+    """One freshly initialised model of the chapter: impl 'concise' (3.7) or 'scratch' (3.6)."""
+    if impl not in MODELS:
+        raise ValueError(f'impl must be one of {", ".join(MODELS)}, got {impl!r}')
+    _check_positive('lr', lr)
+    _check_non_negative('weight_decay', weight_decay)
+    return MODELS[impl](lr, weight_decay, ctx)
+
+
+def load_data(batch_size, num_train=None, data_root=None, ctx=None):
+    """Fashion-MNIST loaders like `load_data_fashion_mnist`, optionally on the first `num_train` examples."""
+    data = read_fashion_mnist(data_root)
+    if num_train is not None:
+        _check_positive_int('num_train', num_train)
+        if num_train > len(data.train_labels):
+            raise ValueError(f'num_train must be at most {len(data.train_labels)}, got {num_train}')
+    train = slice(num_train)
+    return (ArrayLoader(data.train_images[train], data.train_labels[train], batch_size, True, ctx=ctx),
+            ArrayLoader(data.test_images, data.test_labels, batch_size, False, ctx=ctx))
+
+
+def run_experiment(lr=0.1, batch_size=256, num_epochs=5, impl='concise', weight_decay=0.0, seed=0, *,
+                   num_train=None, data_root=None, ctx=None, verbose=False, plot=False, progress=None):
+    """Seed, load the data, build a fresh model and train it with `train_ch3`; returns the History.
+
+    The same arguments give the same numbers. `progress` may wrap the training iterator to show progress.
+    Raises `DivergenceError` when the loss stops being finite.
+    """
+    _check_positive_int('num_epochs', num_epochs)
+    _check_seed('seed', seed)
+    ctx = ctx or mx.cpu()
+    seed_all(seed)
+    train_iter, test_iter = load_data(batch_size, num_train, data_root, ctx)
+    model = build_model(impl, lr, weight_decay, ctx)
+    return train_ch3(model.net, progress(train_iter) if progress else train_iter, test_iter, model.loss,
+                     num_epochs, model.updater, ctx=ctx, plot=plot, verbose=verbose)

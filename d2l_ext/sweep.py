@@ -1,0 +1,76 @@
+"""Hyperparameter grids of seeded experiments, as a tidy table, and a figure of them."""
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib import pyplot as plt
+
+from .loader import _check_positive_int
+from .models import _check_non_negative, _check_positive, _check_seed, run_experiment
+from .training import DivergenceError, EpochStats
+
+GRID = ('lr', 'batch_size', 'weight_decay')
+METRICS = EpochStats._fields[1:]
+COLUMNS = (*GRID, *EpochStats._fields, 'diverged')
+LABELS = {'loss': 'train loss', 'train_acc': 'train acc', 'test_acc': 'test acc'}
+
+
+def _values(name, values, check):
+    """A grid axis as a list (a single value becomes a one-element list), each value checked."""
+    values = list(values) if isinstance(values, (list, tuple, range, np.ndarray, pd.Series)) else [values]
+    if not values:
+        raise ValueError(f'{name} needs at least one value')
+    for value in values:
+        check(name, value)
+    return values
+
+
+def sweep(lr=0.1, batch_size=256, num_epochs=5, impl='concise', weight_decay=0.0, seed=0, **options):
+    """Train one model per combination of `lr` x `batch_size` x `weight_decay`, each seeded with `seed`.
+
+    Returns a DataFrame with one row per run and epoch: lr, batch_size, weight_decay, epoch, loss,
+    train_acc, test_acc, diverged. A run whose loss stops being finite is kept with `diverged` True
+    and NaN metrics. `options` go to `run_experiment` (num_train, data_root, ctx, ...).
+    """
+    _check_positive_int('num_epochs', num_epochs)
+    _check_seed('seed', seed)
+    grid = itertools.product(_values('lr', lr, _check_positive), _values('batch_size', batch_size, _check_positive_int),
+                             _values('weight_decay', weight_decay, _check_non_negative))
+    rows = []
+    for run_lr, run_batch_size, run_weight_decay in grid:
+        try:
+            history = run_experiment(run_lr, run_batch_size, num_epochs, impl, run_weight_decay, seed, **options)
+            diverged = False
+        except DivergenceError:
+            history = [EpochStats(epoch, math.nan, math.nan, math.nan) for epoch in range(1, num_epochs + 1)]
+            diverged = True
+        rows += [(run_lr, run_batch_size, run_weight_decay, *row, diverged) for row in history]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def plot_sweep(df, metrics=METRICS, axes=None):
+    """One panel per metric against epoch, one line per run, labelled by the grid values that vary.
+
+    The loss panel has a log scale so that runs whose losses differ by orders of magnitude all show.
+    Returns the axes.
+    """
+    varying = [name for name in GRID if df[name].nunique() > 1] or list(GRID[:1])
+    if axes is None:
+        _, axes = plt.subplots(1, len(metrics), figsize=(3.5 * len(metrics), 2.8), squeeze=False)
+        axes = axes[0]
+    for values, run in df.groupby(varying, sort=False):
+        values = values if isinstance(values, tuple) else (values,)
+        label = ', '.join(f'{name}={value:g}' for name, value in zip(varying, values))
+        if run['diverged'].any():
+            label += ' (diverged)'
+        for ax, metric in zip(axes, metrics):
+            ax.plot(run['epoch'], run[metric], label=label)
+    for ax, metric in zip(axes, metrics):
+        ax.set_xlabel('epoch')
+        ax.set_title(LABELS.get(metric, metric))
+        if metric == 'loss':
+            ax.set_yscale('log')
+        ax.grid(True)
+    axes[-1].legend(fontsize=8)
+    return axes

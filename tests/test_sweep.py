@@ -1,0 +1,123 @@
+"""The seeded experiment, the two models' weight decay, and the sweep table and its figure."""
+import importlib
+import math
+import re
+
+import numpy as np
+import pytest
+from matplotlib import pyplot as plt
+from mxnet import gluon, init, nd
+from mxnet.gluon import nn
+
+import d2l_ext as d2l
+
+sweep_module = importlib.import_module('d2l_ext.sweep')  # the module; `d2l_ext.sweep` is the function
+
+COLUMNS = ['lr', 'batch_size', 'weight_decay', 'epoch', 'loss', 'train_acc', 'test_acc', 'diverged']
+
+
+def test_run_experiment_is_the_books_section_3_7_run():
+    d2l.seed_all(0)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256)
+    net = nn.Sequential()
+    net.add(nn.Dense(10))
+    net.initialize(init.Normal(sigma=0.01))
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    book = d2l.train_ch3(net, train_iter, test_iter, gluon.loss.SoftmaxCrossEntropyLoss(), 2, trainer,
+                         verbose=False)
+    assert d2l.run_experiment(num_epochs=2) == book
+
+
+@pytest.mark.parametrize('impl', ['concise', 'scratch'])
+def test_weight_decay_shrinks_the_weight_not_the_bias(impl):
+    """One step with weight decay wd equals the plain step minus lr * wd * W, in both models."""
+    data = d2l.read_fashion_mnist()
+    batch = [(nd.array(data.train_images[:64, None] / 255), nd.array(data.train_labels[:64], dtype='int32'))]
+    lr, wd = 0.5, 0.2
+    start, after, bias = {}, {}, {}
+    for decay in (0.0, wd):
+        d2l.seed_all(0)
+        model = d2l.build_model(impl, lr, decay)
+        model.net(batch[0][0])  # let Gluon's deferred initialisation happen
+        model.bias()[:] = nd.arange(10) / 10  # a bias that weight decay would visibly shrink
+        start[decay] = model.weight().asnumpy()
+        d2l.train_epoch_ch3(model.net, batch, model.loss, model.updater)
+        after[decay] = model.weight().asnumpy()
+        bias[decay] = model.bias().asnumpy()
+    assert start[0.0].shape == (10, 784)
+    np.testing.assert_array_equal(start[wd], start[0.0])
+    np.testing.assert_allclose(after[wd], after[0.0] - lr * wd * start[wd], rtol=0, atol=1e-7)
+    assert np.abs(after[wd] - after[0.0]).max() > 1e-4
+    np.testing.assert_allclose(bias[wd], bias[0.0], rtol=0, atol=1e-7)
+    assert np.abs(bias[0.0] - np.arange(10) / 10).max() > 1e-4  # the bias did take a step
+
+
+@pytest.fixture(scope='module')
+def grid():
+    return d2l.sweep(lr=[0.1, 0.3], batch_size=[512, 1024], num_epochs=2)
+
+
+def test_sweep_has_one_row_per_run_and_epoch(grid):
+    assert list(grid.columns) == COLUMNS
+    assert grid.shape == (8, len(COLUMNS))
+    runs = grid[['lr', 'batch_size', 'weight_decay']].drop_duplicates().values.tolist()
+    assert runs == [[0.1, 512, 0.0], [0.1, 1024, 0.0], [0.3, 512, 0.0], [0.3, 1024, 0.0]]
+    assert grid['epoch'].tolist() == [1, 2] * 4
+    assert not grid['diverged'].any()
+    assert grid[['loss', 'train_acc', 'test_acc']].notna().all().all()
+    assert grid[['train_acc', 'test_acc']].stack().between(0.5, 1).all()
+
+
+@pytest.mark.parametrize('lr, batch_size', [(0.1, 1024), (0.3, 512)])
+def test_sweep_rows_are_the_same_seeded_run_done_directly(grid, lr, batch_size):
+    direct = d2l.run_experiment(lr=lr, batch_size=batch_size, num_epochs=2)
+    rows = grid[(grid['lr'] == lr) & (grid['batch_size'] == batch_size)]
+    assert [tuple(row) for row in rows[['epoch', 'loss', 'train_acc', 'test_acc']].itertuples(index=False)] \
+        == [tuple(row) for row in direct]
+
+
+@pytest.fixture(scope='module')
+def diverging():
+    return d2l.sweep(lr=[0.1, 1e5], num_epochs=2, impl='scratch', num_train=2048)
+
+
+def test_a_diverged_run_is_a_row_not_a_crash(diverging):
+    assert diverging.shape == (4, len(COLUMNS))
+    assert diverging['diverged'].tolist() == [False, False, True, True]
+    good, bad = diverging.iloc[:2], diverging.iloc[2:]
+    assert good[['loss', 'train_acc', 'test_acc']].notna().all().all()
+    assert bad[['loss', 'train_acc', 'test_acc']].isna().all().all()
+    assert bad['epoch'].tolist() == [1, 2] and (bad['lr'] == 1e5).all()
+    with pytest.raises(d2l.DivergenceError):
+        d2l.run_experiment(lr=1e5, num_epochs=1, impl='scratch', num_train=2048)
+
+
+@pytest.mark.parametrize('arguments, message', [
+    (dict(lr=[0.1, -1]), 'lr must be a positive finite number'),
+    (dict(lr=[]), 'lr needs at least one value'),
+    (dict(batch_size=[256, 0]), 'batch_size must be a positive integer'),
+    (dict(weight_decay=math.nan), 'weight_decay must be a non-negative finite number'),
+    (dict(num_epochs=0), 'num_epochs must be a positive integer'),
+    (dict(seed=-1), 'seed must be a whole number from 0 to 2**32 - 1'),
+])
+def test_bad_grid_values_fail_before_any_training(arguments, message, monkeypatch):
+    calls = []
+    monkeypatch.setattr(sweep_module, 'run_experiment', lambda *args, **kwargs: calls.append(args))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        d2l.sweep(**arguments)
+    assert calls == []
+
+
+def test_plot_sweep_draws_a_line_per_run_and_marks_divergence(diverging):
+    axes = d2l.plot_sweep(diverging)
+    try:
+        assert [ax.get_title() for ax in axes] == ['train loss', 'train acc', 'test acc']
+        assert axes[0].get_yscale() == 'log'
+        for ax in axes:
+            assert len(ax.get_lines()) == 2
+            np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1, 2])
+        np.testing.assert_array_equal(axes[2].get_lines()[0].get_ydata(), diverging['test_acc'][:2])
+        assert [text.get_text() for text in axes[-1].get_legend().get_texts()] \
+            == ['lr=0.1', 'lr=100000 (diverged)']
+    finally:
+        plt.close(axes[0].figure)
