@@ -29,26 +29,14 @@ from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import nn
 
 import d2l_ext as d2l
+from d2l_ext.checks import argparse_type, check_positive, check_positive_int
 
 PIPELINES = ('book', 'd2l_ext', 'floor')
 TARGETS = {'d2l_ext/book': 15, 'd2l_ext/floor': 0.6}
 MEMORY_TARGET_MB = 400
 DEFAULTS = dict(epochs=5, repeats=3, tolerance=0.02, loss_tolerance=0.01)
 QUICK_DEFAULTS = dict(epochs=1, repeats=1, tolerance=0.05, loss_tolerance=0.05)
-
-
-def positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f'must be a positive integer, got {text}')
-    return value
-
-
-def positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f'must be a positive number, got {text}')
-    return value
+positive_int, positive_float = argparse_type(int, check_positive_int), argparse_type(float, check_positive)
 
 
 def parse_args(argv=None):

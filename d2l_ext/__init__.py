@@ -2,11 +2,13 @@
 
 Use it the way the book uses its package: `import d2l_ext as d2l`.
 """
+from d2l.mxnet import Accumulator, Timer  # the book calls d2l.Timer; d2l 1.0.3 has them
+
 from .fashion_mnist import DataError, FashionMNIST, get_fashion_mnist_labels, read_fashion_mnist
 from .loader import ArrayLoader, load_data_fashion_mnist
 from .models import Model, build_model, run_experiment
 from .plotting import plot_history, show_fashion_mnist, show_images
-from .training import (Accumulator, DivergenceError, EpochStats, History, Timer, accuracy, cross_entropy,
+from .training import (DivergenceError, EpochStats, History, accuracy, cross_entropy,
                        evaluate_accuracy, predict_ch3, seed_all, sgd, softmax, train_ch3, train_epoch_ch3)
 from .sweep import plot_sweep, sweep
 

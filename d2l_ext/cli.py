@@ -13,8 +13,8 @@ import mxnet as mx
 from matplotlib.figure import Figure
 
 from .fashion_mnist import DataError, read_fashion_mnist
-from .loader import _check_positive_int
-from .models import MODELS, _check_non_negative, _check_positive, _check_seed, run_experiment
+from .checks import argparse_type, check_non_negative, check_positive, check_positive_int, check_seed
+from .models import MODELS, run_experiment
 from .plotting import plot_history
 from .training import DivergenceError, EpochStats
 
@@ -32,18 +32,6 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f'error: {message} (see --help)\n')
 
 
-def checked(parse, check):
-    """An argparse `type=`: parse the text, then apply the check the library itself makes."""
-    def convert(text):
-        try:
-            value = parse(text)
-            check('value', value)
-        except ValueError as err:
-            raise argparse.ArgumentTypeError(str(err)) from None
-        return value
-    return convert
-
-
 def build_parser(prog=None):
     """The `train` command and its flags; the defaults are the book's."""
     parser = Parser(prog=prog, description='Softmax regression on Fashion-MNIST, as in Dive into Deep '
@@ -53,21 +41,21 @@ def build_parser(prog=None):
         'train', help="train the chapter's model and print the loss and accuracies of every epoch",
         description="Train softmax regression on Fashion-MNIST and print the book's line per epoch. "
                     'A run is seeded, so the same flags print the same numbers.')
-    train.add_argument('--lr', type=checked(float, _check_positive), default=0.1, metavar='LR',
+    train.add_argument('--lr', type=argparse_type(float, check_positive), default=0.1, metavar='LR',
                        help='learning rate of minibatch SGD (default: %(default)s)')
-    train.add_argument('--batch-size', type=checked(int, _check_positive_int), default=256, metavar='N',
+    train.add_argument('--batch-size', type=argparse_type(int, check_positive_int), default=256, metavar='N',
                        help='examples per minibatch (default: %(default)s)')
-    train.add_argument('--epochs', type=checked(int, _check_positive_int), default=5, metavar='N',
+    train.add_argument('--epochs', type=argparse_type(int, check_positive_int), default=5, metavar='N',
                        help='passes over the training set (default: %(default)s)')
-    train.add_argument('--seed', type=checked(int, _check_seed), default=0, metavar='N',
+    train.add_argument('--seed', type=argparse_type(int, check_seed), default=0, metavar='N',
                        help='seed of Python, numpy and MXNet randomness (default: %(default)s)')
     train.add_argument('--impl', choices=MODELS, default='concise',
                        help='concise: Gluon Dense layer and loss (3.7); scratch: hand-written W, b, softmax, '
                             'cross-entropy and sgd (3.6) (default: %(default)s)')
-    train.add_argument('--weight-decay', type=checked(float, _check_non_negative), default=0.0, metavar='WD',
+    train.add_argument('--weight-decay', type=argparse_type(float, check_non_negative), default=0.0, metavar='WD',
                        help='L2 penalty WD / 2 * ||W||^2 per example on the weights, not the bias '
                             '(default: %(default)s)')
-    train.add_argument('--train-size', type=checked(int, _check_positive_int), default=None, metavar='N',
+    train.add_argument('--train-size', type=argparse_type(int, check_positive_int), default=None, metavar='N',
                        help='train on the first N training examples only (default: all 60000)')
     train.add_argument('--ctx', choices=('cpu', 'gpu'), default='cpu',
                        help='device to train on (default: %(default)s)')

@@ -5,13 +5,8 @@ import mxnet as mx
 import numpy as np
 from mxnet import nd
 
+from .checks import check_positive_int
 from .fashion_mnist import read_fashion_mnist
-
-
-def _check_positive_int(name, value):
-    """Reject anything but a positive whole number, naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f'{name} must be a positive integer, got {value!r}')
 
 
 class ArrayLoader:
@@ -21,13 +16,13 @@ class ArrayLoader:
     """
 
     def __init__(self, images, labels, batch_size, shuffle=False, resize=None, ctx=None):
-        _check_positive_int('batch_size', batch_size)
+        check_positive_int('batch_size', batch_size)
         if len(images) != len(labels):
             raise ValueError(f'{len(images)} images but {len(labels)} labels')
         if resize is not None:
             resize = (resize, resize) if isinstance(resize, int) else tuple(resize)
             for size in resize:
-                _check_positive_int('resize', size)
+                check_positive_int('resize', size)
         self.images, self.labels = images, labels
         self.batch_size, self.shuffle, self.resize = batch_size, shuffle, resize
         self.ctx = ctx or mx.cpu()

@@ -1,6 +1,4 @@
 """The chapter's two softmax-regression models, and one seeded experiment that trains either of them."""
-import math
-import numbers
 from typing import Callable, NamedTuple
 
 import mxnet as mx
@@ -8,7 +6,8 @@ from mxnet import gluon, init, nd
 from mxnet.gluon import nn
 
 from .fashion_mnist import read_fashion_mnist
-from .loader import ArrayLoader, _check_positive_int
+from .checks import check_non_negative, check_positive, check_positive_int, check_seed
+from .loader import ArrayLoader
 from .training import cross_entropy, seed_all, sgd, softmax, train_ch3
 
 NUM_INPUTS, NUM_OUTPUTS = 28 * 28, 10
@@ -59,35 +58,12 @@ def scratch_model(lr, weight_decay=0.0, ctx=None):
 MODELS = {'concise': concise_model, 'scratch': scratch_model}
 
 
-def _check_number(name, value, minimum_excluded):
-    """Reject non-numbers, infinities, NaN and values not above (or, for 0, below) the bound."""
-    ok = (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-          and (value > 0 if minimum_excluded else value >= 0))
-    if not ok:
-        kind = 'positive' if minimum_excluded else 'non-negative'
-        raise ValueError(f'{name} must be a {kind} finite number, got {value!r}')
-
-
-def _check_positive(name, value):
-    _check_number(name, value, minimum_excluded=True)
-
-
-def _check_non_negative(name, value):
-    _check_number(name, value, minimum_excluded=False)
-
-
-def _check_seed(name, value):
-    """Seeds are what numpy accepts: whole numbers from 0 to 2**32 - 1."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < 2**32:
-        raise ValueError(f'{name} must be a whole number from 0 to 2**32 - 1, got {value!r}')
-
-
 def build_model(impl='concise', lr=0.1, weight_decay=0.0, ctx=None):
     """One freshly initialised model of the chapter: impl 'concise' (3.7) or 'scratch' (3.6)."""
     if impl not in MODELS:
         raise ValueError(f'impl must be one of {", ".join(MODELS)}, got {impl!r}')
-    _check_positive('lr', lr)
-    _check_non_negative('weight_decay', weight_decay)
+    check_positive('lr', lr)
+    check_non_negative('weight_decay', weight_decay)
     return MODELS[impl](lr, weight_decay, ctx)
 
 
@@ -95,7 +71,7 @@ def load_data(batch_size, num_train=None, data_root=None, ctx=None):
     """Fashion-MNIST loaders like `load_data_fashion_mnist`, optionally on the first `num_train` examples."""
     data = read_fashion_mnist(data_root)
     if num_train is not None:
-        _check_positive_int('num_train', num_train)
+        check_positive_int('num_train', num_train)
         if num_train > len(data.train_labels):
             raise ValueError(f'num_train must be at most {len(data.train_labels)}, got {num_train}')
     train = slice(num_train)
@@ -110,8 +86,8 @@ def run_experiment(lr=0.1, batch_size=256, num_epochs=5, impl='concise', weight_
     The same arguments give the same numbers. `progress` may wrap the training iterator to show progress.
     Raises `DivergenceError` when the loss stops being finite.
     """
-    _check_positive_int('num_epochs', num_epochs)
-    _check_seed('seed', seed)
+    check_positive_int('num_epochs', num_epochs)
+    check_seed('seed', seed)
     ctx = ctx or mx.cpu()
     seed_all(seed)
     train_iter, test_iter = load_data(batch_size, num_train, data_root, ctx)

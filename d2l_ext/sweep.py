@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
 
-from .loader import _check_positive_int
-from .models import _check_non_negative, _check_positive, _check_seed, run_experiment
+from .checks import check_non_negative, check_positive, check_positive_int, check_seed
+from .models import run_experiment
 from .training import DivergenceError, EpochStats
 
 GRID = ('lr', 'batch_size', 'weight_decay')
@@ -30,20 +30,21 @@ def sweep(lr=0.1, batch_size=256, num_epochs=5, impl='concise', weight_decay=0.0
     """Train one model per combination of `lr` x `batch_size` x `weight_decay`, each seeded with `seed`.
 
     Returns a DataFrame with one row per run and epoch: lr, batch_size, weight_decay, epoch, loss,
-    train_acc, test_acc, diverged. A run whose loss stops being finite is kept with `diverged` True
-    and NaN metrics. `options` go to `run_experiment` (num_train, data_root, ctx, ...).
+    train_acc, test_acc, diverged. A run whose loss stops being finite is kept with `diverged` True:
+    the epochs it completed as they were, NaN metrics from the epoch that diverged on. `options` go to `run_experiment` (num_train, data_root, ctx, ...).
     """
-    _check_positive_int('num_epochs', num_epochs)
-    _check_seed('seed', seed)
-    grid = itertools.product(_values('lr', lr, _check_positive), _values('batch_size', batch_size, _check_positive_int),
-                             _values('weight_decay', weight_decay, _check_non_negative))
+    check_positive_int('num_epochs', num_epochs)
+    check_seed('seed', seed)
+    grid = itertools.product(_values('lr', lr, check_positive), _values('batch_size', batch_size, check_positive_int),
+                             _values('weight_decay', weight_decay, check_non_negative))
     rows = []
     for run_lr, run_batch_size, run_weight_decay in grid:
         try:
             history = run_experiment(run_lr, run_batch_size, num_epochs, impl, run_weight_decay, seed, **options)
             diverged = False
-        except DivergenceError:
-            history = [EpochStats(epoch, math.nan, math.nan, math.nan) for epoch in range(1, num_epochs + 1)]
+        except DivergenceError as err:
+            history = err.history + [EpochStats(epoch, math.nan, math.nan, math.nan)
+                                     for epoch in range(len(err.history) + 1, num_epochs + 1)]
             diverged = True
         rows += [(run_lr, run_batch_size, run_weight_decay, *row, diverged) for row in history]
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,21 +1,26 @@
 """The chapter's training loop with the book's API; metrics stay on the device until each epoch ends."""
 import math
-import numbers
 import random
 from typing import NamedTuple
 
 import mxnet as mx
 import numpy as np
-from d2l.mxnet import Accumulator, Timer  # noqa: F401  (re-exported: the book calls d2l.Timer)
 from mxnet import autograd, gluon, nd
 
-from .loader import _check_positive_int
+from .checks import check_positive, check_positive_int
 from .plotting import TrainingPlot, in_notebook, show_images
 from .fashion_mnist import get_fashion_mnist_labels
 
 
 class DivergenceError(ArithmeticError):
-    """Training produced a non-finite loss, almost always from a learning rate that is too large."""
+    """Training produced a non-finite loss, almost always from a learning rate that is too large.
+
+    `history` holds the epochs completed before it, so a caller can still show them.
+    """
+
+    def __init__(self, message, history=()):
+        super().__init__(message)
+        self.history = list(history)
 
 
 class EpochStats(NamedTuple):
@@ -104,11 +109,6 @@ def sgd(params, lr, batch_size):
         param[:] = param - lr * param.grad / batch_size
 
 
-def _check_learning_rate(lr):
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0 or math.isinf(lr):
-        raise ValueError(f'lr must be a positive finite number, got {lr!r}')
-
-
 def _as_updater(params, lr, trainer):
     """A function of the batch size that applies one update: the Trainer, a callable, or sgd."""
     if isinstance(trainer, gluon.Trainer):
@@ -119,7 +119,7 @@ def _as_updater(params, lr, trainer):
         raise TypeError(f'trainer must be a gluon.Trainer or a callable taking the batch size, got {trainer!r}')
     if not params or lr is None:
         raise ValueError('without a trainer, pass params=[W, b] and lr=... for the from-scratch sgd update')
-    _check_learning_rate(lr)
+    check_positive('lr', lr)
     return lambda batch_size: sgd(params, lr, batch_size)
 
 
@@ -158,11 +158,11 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, par
     `(..., num_epochs, updater)`, where updater is a gluon.Trainer or a callable of the batch size.
     Every update divides by the actual batch size. `plot` (default: inside Jupyter) draws live curves.
     """
-    _check_positive_int('num_epochs', num_epochs)
+    check_positive_int('num_epochs', num_epochs)
     if isinstance(batch_size, gluon.Trainer) or callable(batch_size):
         batch_size, trainer = None, batch_size
     if batch_size is not None:
-        _check_positive_int('batch_size', batch_size)
+        check_positive_int('batch_size', batch_size)
     updater = _as_updater(params, lr, trainer)
     ctx = ctx or _infer_ctx(net, params)
     figure = TrainingPlot(num_epochs) if (in_notebook() if plot is None else plot) else None
@@ -171,7 +171,8 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, par
         train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater, ctx)
         if not math.isfinite(train_loss):
             raise DivergenceError(f'epoch {epoch}: the training loss is {train_loss}, so training diverged. '
-                                  'The learning rate is most likely too large: try a smaller one (the book uses 0.1).')
+                                  'The learning rate is most likely too large: try a smaller one (the book uses 0.1).',
+                                  history)
         history.append(EpochStats(epoch, train_loss, train_acc, evaluate_accuracy(test_iter, net, ctx)))
         if verbose:
             print(history[-1])

@@ -112,6 +112,20 @@ def test_divergence_is_an_error_not_a_row_of_nan(capsys):
     assert 'nan' not in capsys.readouterr().out
 
 
+def test_divergence_keeps_the_completed_epochs():
+    net, params = scratch_model()
+    updates = []
+
+    def updater_that_breaks_in_epoch_2(batch_size):
+        updates.append(batch_size)
+        d2l.sgd(params, 0.5, batch_size)
+        if len(updates) > 12:  # 12 minibatches per epoch
+            params[0][:] = float('nan')
+    with pytest.raises(d2l.DivergenceError, match='epoch 2') as err:
+        d2l.train_ch3(net, blobs(1), blobs(2), d2l.cross_entropy, 3, updater_that_breaks_in_epoch_2, verbose=False)
+    assert [row.epoch for row in err.value.history] == [1] and err.value.history[0].test_acc >= 0.9
+
+
 def test_wrong_output_shape_is_explained():
     W = nd.zeros((2, 3))
     W.attach_grad()
