@@ -60,11 +60,6 @@ def cross_entropy(y_hat, y):
     return -nd.pick(y_hat, y).log()
 
 
-def _num_correct(y_hat, y):
-    """Correct predictions in a batch, as a one-element NDArray (no host sync)."""
-    return (y_hat.argmax(axis=1) == nd.cast(y, 'float32')).sum()
-
-
 def _count_correct(outputs, labels):
     """Correct predictions of a whole pass from its per-batch outputs, in a few operators at its end:
     for a model this small, each per-batch operator costs about as much as the model itself."""
@@ -74,7 +69,7 @@ def _count_correct(outputs, labels):
 
 def accuracy(y_hat, y):
     """Fraction of rows of `y_hat` whose largest entry is at the label `y`."""
-    return _num_correct(y_hat, y).asscalar() / y.shape[0]
+    return _count_correct([y_hat], [y]) / y.shape[0]
 
 
 def _infer_ctx(net, params):
@@ -149,6 +144,7 @@ def train_epoch_ch3(net, train_iter, loss, updater, ctx=None):
         raise ValueError('train_iter yielded no batches')
     n = sum(y.shape[0] for y in labels)
     return nd.add_n(*losses).asscalar() / n, _count_correct(outputs, labels) / n
+
 
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, params=None, lr=None,
               trainer=None, *, ctx=None, plot=None, verbose=True):
