@@ -31,7 +31,8 @@ CURRENT, OLDER = '2017-08-31', '2017-08-26'
 TEXT_LABELS = ('t-shirt', 'trouser', 'pullover', 'dress', 'coat',
                'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot')
 INSTALL_HINT = ("Install the data with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or put the "
-                f"four .gz files from {OFFICIAL_URL} in a folder and pass root=... or set {ROOT_ENV}.")
+                f"four .gz files from {OFFICIAL_URL} in a folder and name it with root=... (--data-root for "
+                f"the train command) or {ROOT_ENV}.")
 
 
 class DataError(RuntimeError):
