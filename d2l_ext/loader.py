@@ -45,8 +45,17 @@ class ArrayLoader:
                 X = nd.contrib.BilinearResize2D(X, height=self.resize[0], width=self.resize[1])
             yield X.as_in_context(self.ctx), labels[start:stop].as_in_context(self.ctx)
 
-def load_data_fashion_mnist(batch_size, resize=None, root=None, ctx=None, download=True):
-    """Fashion-MNIST as (train_iter, test_iter); train reshuffles every epoch, test keeps its order."""
+
+def load_data_fashion_mnist(batch_size, resize=None, root=None, ctx=None, download=True, *, num_train=None):
+    """Fashion-MNIST as (train_iter, test_iter); train reshuffles every epoch, test keeps its order.
+
+    `num_train` keeps only the first that many training examples (to show overfitting, say).
+    """
     data = read_fashion_mnist(root, download)
-    return (ArrayLoader(data.train_images, data.train_labels, batch_size, True, resize, ctx),
+    if num_train is not None:
+        check_positive_int('num_train', num_train)
+        if num_train > len(data.train_labels):
+            raise ValueError(f'num_train must be at most {len(data.train_labels)}, got {num_train}')
+    train = slice(num_train)
+    return (ArrayLoader(data.train_images[train], data.train_labels[train], batch_size, True, resize, ctx),
             ArrayLoader(data.test_images, data.test_labels, batch_size, False, resize, ctx))

@@ -5,9 +5,8 @@ import mxnet as mx
 from mxnet import gluon, init, nd
 from mxnet.gluon import nn
 
-from .fashion_mnist import read_fashion_mnist
 from .checks import check_non_negative, check_positive, check_positive_int, check_seed
-from .loader import ArrayLoader
+from .loader import load_data_fashion_mnist
 from .training import cross_entropy, seed_all, sgd, softmax, train_ch3
 
 NUM_INPUTS, NUM_OUTPUTS = 28 * 28, 10
@@ -67,18 +66,6 @@ def build_model(impl='concise', lr=0.1, weight_decay=0.0, ctx=None):
     return MODELS[impl](lr, weight_decay, ctx)
 
 
-def load_data(batch_size, num_train=None, data_root=None, ctx=None):
-    """Fashion-MNIST loaders like `load_data_fashion_mnist`, optionally on the first `num_train` examples."""
-    data = read_fashion_mnist(data_root)
-    if num_train is not None:
-        check_positive_int('num_train', num_train)
-        if num_train > len(data.train_labels):
-            raise ValueError(f'num_train must be at most {len(data.train_labels)}, got {num_train}')
-    train = slice(num_train)
-    return (ArrayLoader(data.train_images[train], data.train_labels[train], batch_size, True, ctx=ctx),
-            ArrayLoader(data.test_images, data.test_labels, batch_size, False, ctx=ctx))
-
-
 def run_experiment(lr=0.1, batch_size=256, num_epochs=5, impl='concise', weight_decay=0.0, seed=0, *,
                    num_train=None, data_root=None, ctx=None, verbose=False, plot=False, progress=None):
     """Seed, load the data, build a fresh model and train it with `train_ch3`; returns the History.
@@ -90,7 +77,7 @@ def run_experiment(lr=0.1, batch_size=256, num_epochs=5, impl='concise', weight_
     check_seed('seed', seed)
     ctx = ctx or mx.cpu()
     seed_all(seed)
-    train_iter, test_iter = load_data(batch_size, num_train, data_root, ctx)
+    train_iter, test_iter = load_data_fashion_mnist(batch_size, root=data_root, ctx=ctx, num_train=num_train)
     model = build_model(impl, lr, weight_decay, ctx)
     return train_ch3(model.net, progress(train_iter) if progress else train_iter, test_iter, model.loss,
                      num_epochs, model.updater, ctx=ctx, plot=plot, verbose=verbose)

@@ -68,3 +68,12 @@ def test_bad_batch_size_is_refused(batch_size, real_data_dir):
 def test_bad_resize_is_refused(real_data_dir):
     with pytest.raises(ValueError, match='resize must be a positive integer'):
         d2l.load_data_fashion_mnist(8, resize=0, root=real_data_dir)
+
+
+def test_num_train_keeps_the_first_training_examples(real_data_dir):
+    data = d2l.read_fashion_mnist()
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256, root=real_data_dir, num_train=500)
+    assert len(train_iter) == 2 and len(test_iter) == 40
+    assert sorted(labels_of_one_epoch(train_iter)) == sorted(data.train_labels[:500])
+    with pytest.raises(ValueError, match='num_train must be at most 60000, got 60001'):
+        d2l.load_data_fashion_mnist(256, root=real_data_dir, num_train=60001)
