@@ -1,28 +1,47 @@
-"""Shared fixtures: the real data set's folder and copies of it that a test may damage."""
+"""Shared fixtures: the real data set, wherever the loader finds it, and copies a test may damage."""
+import gzip
 import shutil
-from pathlib import Path
 
 import pytest
 
 from d2l_ext import fashion_mnist
 
-DEBIAN_DIR = Path('/usr/share/datasets/fashion-mnist')
-
 
 @pytest.fixture(scope='session')
 def real_data_dir():
-    """Debian's copy of the current release, which CI installs."""
-    if not all((DEBIAN_DIR / f'{name}.gz').is_file() for name in fashion_mnist.FILES):
-        pytest.fail(f'Fashion-MNIST is missing in {DEBIAN_DIR}: apt-get install dataset-fashion-mnist')
-    return DEBIAN_DIR
+    """The folder `load_data_fashion_mnist` uses by default: root/$FASHION_MNIST_DIR, MXNet's cache,
+    Debian's copy, or a download; the tests fail with the install hint only where none has the data."""
+    try:
+        return fashion_mnist.read_fashion_mnist().folder
+    except fashion_mnist.DataError as err:
+        pytest.fail(str(err))
+
+
+@pytest.fixture(scope='session')
+def gz_data_dir(real_data_dir, tmp_path_factory):
+    """The real files as the four official `.gz` names (gzipped here once if stored uncompressed)."""
+    if all((real_data_dir / f'{name}.gz').is_file() for name in fashion_mnist.FILES):
+        return real_data_dir
+    folder = tmp_path_factory.mktemp('fashion-mnist-gz')
+    for name in fashion_mnist.FILES:
+        source = real_data_dir / f'{name}.gz'
+        data = source.read_bytes() if source.is_file() else gzip.compress((real_data_dir / name).read_bytes(), 1)
+        (folder / f'{name}.gz').write_bytes(data)
+    return folder
+
+
+def copy_data(gz_data_dir, folder):
+    """Copy the four `.gz` files (and nothing else that shares their folder) into `folder`."""
+    folder.mkdir(parents=True)
+    for name in fashion_mnist.FILES:
+        shutil.copy(gz_data_dir / f'{name}.gz', folder)
+    return folder
 
 
 @pytest.fixture
-def data_copy(tmp_path, real_data_dir):
+def data_copy(tmp_path, gz_data_dir):
     """A private copy of the four .gz files that a test may truncate, corrupt or delete."""
-    folder = tmp_path / 'fashion-mnist'
-    shutil.copytree(real_data_dir, folder)
-    return folder
+    return copy_data(gz_data_dir, tmp_path / 'fashion-mnist')
 
 
 @pytest.fixture

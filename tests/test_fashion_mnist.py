@@ -2,7 +2,6 @@
 import gzip
 import hashlib
 import http.server
-import shutil
 import threading
 from functools import partial
 
@@ -11,6 +10,7 @@ import pytest
 
 from d2l_ext import fashion_mnist
 from d2l_ext.fashion_mnist import DataError, read_fashion_mnist
+from conftest import copy_data
 
 LABELS = 't10k-labels-idx1-ubyte'
 
@@ -30,10 +30,15 @@ def test_text_labels():
     assert fashion_mnist.get_fashion_mnist_labels([0, 9, 5]) == ['t-shirt', 'ankle boot', 'sandal']
 
 
-def test_default_search_finds_debian_copy(tmp_path, monkeypatch, real_data_dir):
-    monkeypatch.setenv('MXNET_HOME', str(tmp_path))
-    monkeypatch.delenv(fashion_mnist.ROOT_ENV, raising=False)
-    assert fashion_mnist.locate(download=False) == real_data_dir
+def test_default_search_falls_back_to_the_system_copy(data_copy, offline_home, monkeypatch):
+    monkeypatch.setattr(fashion_mnist, 'SYSTEM_DIRS', [data_copy])
+    assert fashion_mnist.locate(download=False) == data_copy
+
+
+def test_mxnet_cache_comes_before_the_system_copy(data_copy, offline_home, monkeypatch, gz_data_dir):
+    monkeypatch.setattr(fashion_mnist, 'SYSTEM_DIRS', [data_copy])
+    copy_data(gz_data_dir, offline_home)
+    assert fashion_mnist.locate(download=False) == offline_home
 
 
 def test_environment_variable_names_the_folder(data_copy, offline_home, monkeypatch):
@@ -97,10 +102,9 @@ def test_mixed_releases_are_refused(data_copy, monkeypatch):
 
 
 @pytest.fixture
-def mirror(tmp_path, real_data_dir, monkeypatch):
+def mirror(tmp_path, gz_data_dir, monkeypatch):
     """A local HTTP mirror on 127.0.0.1 serving a copy of the real files; yields its folder."""
-    folder = tmp_path / 'mirror'
-    shutil.copytree(real_data_dir, folder)
+    folder = copy_data(gz_data_dir, tmp_path / 'mirror')
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
