@@ -1,11 +1,12 @@
 """Training speed of the chapter's data pipelines, measured on the real Fashion-MNIST.
 
 Trains the book's 3.7 model (Dense(10), Normal(0.01), SoftmaxCrossEntropyLoss, sgd) for the same epochs
-with the same seed three ways, alternating book, d2l_ext, floor, book, d2l_ext, floor, ...:
+with the same seed four ways, alternating book, d2l_ext, np_api, floor, book, ...:
 
   book     the book's pipeline: per-sample ToTensor through gluon's DataLoader (4 workers) and the
            book's 0.5 train_ch3 loop, which reads the loss and accuracy of every batch with asscalar
   d2l_ext  d2l_ext.load_data_fashion_mnist + d2l_ext.train_ch3
+  np_api   the same under npx.set_np(), as the book from 0.7 on: mxnet.np model and batches
   floor    the same model on pre-made contiguous float32 batches: no shuffling, no metrics, no test pass
 
 Speed is training examples per second of wall time: epochs x 60000 divided by the seconds the training
@@ -25,14 +26,14 @@ import sys
 import time
 
 import numpy as np
-from mxnet import autograd, gluon, init, nd
+from mxnet import autograd, gluon, init, nd, npx
 from mxnet.gluon import nn
 
 import d2l_ext as d2l
 from d2l_ext.checks import argparse_type, check_positive, check_positive_int
 
-PIPELINES = ('book', 'd2l_ext', 'floor')
-TARGETS = {'d2l_ext/book': 15, 'd2l_ext/floor': 0.6}
+PIPELINES = ('book', 'd2l_ext', 'np_api', 'floor')
+TARGETS = {'d2l_ext/book': 15, 'd2l_ext/floor': 0.6, 'np_api/d2l_ext': 0.9}
 MEMORY_TARGET_MB = 400
 DEFAULTS = dict(epochs=5, repeats=3, tolerance=0.02, loss_tolerance=0.01)
 QUICK_DEFAULTS = dict(epochs=1, repeats=1, tolerance=0.05, loss_tolerance=0.05)
@@ -153,16 +154,20 @@ class Runs:
         """(examples per second, last epoch's stats or None) of one run of `pipeline`."""
         args = self.args
         d2l.seed_all(args.seed)
+        if pipeline == 'np_api':
+            npx.set_np()  # reset below, once the run is timed
         net, loss, trainer = build_model(args.lr)
         start = time.perf_counter()
         if pipeline == 'book':
             last = book_train(net, *self.book_iters, loss, args.epochs, args.batch_size, trainer)[-1]
-        elif pipeline == 'd2l_ext':
+        elif pipeline in ('d2l_ext', 'np_api'):
             last = d2l.train_ch3(net, *self.d2l_iters, loss, args.epochs, trainer,
                                  verbose=False, plot=False)[-1]
         else:
             last = floor_train(net, self.batches, loss, args.epochs, trainer)
-        return self.examples / (time.perf_counter() - start), last
+        speed = self.examples / (time.perf_counter() - start)
+        npx.reset_np()
+        return speed, last
 
 
 def _memory_mb():

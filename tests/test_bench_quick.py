@@ -24,9 +24,9 @@ def test_quick_run_trains_every_pipeline_and_reports_its_figures(real_data_dir):
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert out.startswith('Fashion-MNIST 2017-08-31: 1 epochs x 60000 examples, batch 256, lr 0.1, 1 repeats')
-    for pipeline in ('book', 'd2l_ext', 'floor'):
+    for pipeline in ('book', 'd2l_ext', 'np_api', 'floor'):
         assert re.search(rf'^{pipeline} +[\d,]+  [\d,]+$', out, re.MULTILINE), pipeline
-    for ratio in ('d2l_ext/book', 'd2l_ext/floor'):
+    for ratio in ('d2l_ext/book', 'd2l_ext/floor', 'np_api/d2l_ext'):
         assert re.search(rf'^ratio {ratio}: \d+\.\d\d \(target', out, re.MULTILINE), ratio
     assert re.search(r'^memory of the loaded data: peak RSS \d+ MB, resident after one epoch -?\d+ MB',
                      out, re.MULTILINE)

@@ -95,6 +95,10 @@ def test_017_scratch_model_with_train_ch3_and_an_updater(np_api, gluon_offline, 
     assert before < 0.3 and history[-1].test_acc > 0.75 and history[-1].loss < history[0].loss
     X, y = next(iter(test_iter))
     assert d2l.accuracy(net(X), y) == pytest.approx(d2l.evaluate_accuracy(net, [(X, y)]) * d2l.size(y))
+    d2l.predict_ch3(net, test_iter)
+    titles = [ax.get_title().split('\n')[0] for ax in d2l.plt.gcf().axes]
+    d2l.plt.close('all')
+    assert titles == d2l.get_fashion_mnist_labels(y[:6])
 
 
 def test_017_concise_model_with_train_ch3_and_a_trainer(np_api, gluon_offline):
