@@ -101,15 +101,17 @@ def test_017_scratch_model_with_train_ch3_and_an_updater(np_api, gluon_offline, 
     assert titles == d2l.get_fashion_mnist_labels(y[:6])
 
 
-def test_017_concise_model_with_train_ch3_and_a_trainer(np_api, gluon_offline):
+@pytest.mark.parametrize('book', [d2l_ext, d2l], ids=['0.7-0.8 import d2l_ext', '0.14-0.17 d2l_ext.mxnet'])
+def test_concise_model_with_train_ch3_and_a_trainer(book, np_api, gluon_offline):
     d2l_ext.seed_all(0)
-    train_iter, test_iter = d2l.load_data_fashion_mnist(256)
+    train_iter, test_iter = book.load_data_fashion_mnist(256)
     net = concise_net()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
-    train_loss, train_acc = d2l.train_epoch_ch3(net, train_iter, gluon.loss.SoftmaxCrossEntropyLoss(), trainer)
-    assert train_loss < 1 and train_acc > 0.7
-    history = d2l.train_ch3(net, train_iter, test_iter, gluon.loss.SoftmaxCrossEntropyLoss(), 1, trainer,
-                            verbose=False)
+    timer = book.Timer()
+    train_loss, train_acc = book.train_epoch_ch3(net, train_iter, gluon.loss.SoftmaxCrossEntropyLoss(), trainer)
+    assert train_loss < 1 and train_acc > 0.7 and timer.stop() > 0
+    history = book.train_ch3(net, train_iter, test_iter, gluon.loss.SoftmaxCrossEntropyLoss(), 1, trainer,
+                             verbose=False)
     assert history[-1].test_acc > 0.78
 
 
