@@ -1,9 +1,11 @@
 """The helpers that the softmax-regression chapter of Dive into Deep Learning calls as `d2l.*`.
 
-Use it the way the book uses its package: `import d2l_ext as d2l`.
+Use it the way the book uses its package: `import d2l_ext as d2l` (editions 0.5-0.8, `nd` or `mxnet.np`);
+`from d2l_ext import mxnet as d2l` serves the later `from d2l import mxnet as d2l`.
 """
-from d2l.mxnet import Accumulator, Timer  # the book calls d2l.Timer; d2l 1.0.3 has them
+from d2l.mxnet import Accumulator, Timer, plt, set_axes, use_svg_display  # d2l 1.0.3 has what the book calls
 
+from . import gluon_dataset
 from .fashion_mnist import DataError, FashionMNIST, get_fashion_mnist_labels, read_fashion_mnist
 from .loader import ArrayLoader, load_data_fashion_mnist
 from .models import Model, build_model, run_experiment
@@ -12,8 +14,10 @@ from .training import (DivergenceError, EpochStats, History, accuracy, cross_ent
                        evaluate_accuracy, predict_ch3, seed_all, sgd, softmax, train_ch3, train_epoch_ch3)
 from .sweep import plot_sweep, sweep
 
+gluon_dataset.install()  # the book's own gluon.data.vision.FashionMNIST(...) calls read the verified files
+
 __all__ = ['Accumulator', 'ArrayLoader', 'DataError', 'DivergenceError', 'EpochStats', 'FashionMNIST',
            'History', 'Timer', 'accuracy', 'cross_entropy', 'evaluate_accuracy', 'get_fashion_mnist_labels',
            'load_data_fashion_mnist', 'plot_history', 'predict_ch3', 'read_fashion_mnist', 'seed_all', 'sgd',
            'show_fashion_mnist', 'show_images', 'softmax', 'train_ch3', 'train_epoch_ch3',
-           'Model', 'build_model', 'run_experiment', 'sweep', 'plot_sweep']
+           'Model', 'build_model', 'run_experiment', 'sweep', 'plot_sweep', 'plt', 'set_axes', 'use_svg_display']

@@ -67,6 +67,11 @@ def _file_in(folder, name):
     return None
 
 
+def has_all_files(folder):
+    """True when `folder` holds all four files, gzipped or not."""
+    return all(_file_in(folder, name) for name in FILES)
+
+
 def _read_idx_bytes(path):
     """The decompressed IDX bytes of `path`; a damaged gzip stream becomes a DataError."""
     raw = path.read_bytes()
@@ -132,7 +137,7 @@ def locate(root=None, download=True):
     """The folder holding all four files: root/$FASHION_MNIST_DIR, else the cache, Debian's, a download."""
     folders, may_download = _candidate_folders(root)
     for folder in folders:
-        if all(_file_in(folder, name) for name in FILES):
+        if has_all_files(folder):
             return folder
     if not may_download:
         if not folders[0].is_dir():

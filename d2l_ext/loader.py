@@ -5,12 +5,14 @@ import mxnet as mx
 import numpy as np
 from mxnet import nd
 
+from .arrays import as_active
 from .checks import check_positive_int
 from .fashion_mnist import read_fashion_mnist
 
 
 class ArrayLoader:
-    """Iterable of (X, y): X float32 (batch, 1, H, W) in [0, 1] as ToTensor gives, y int32 labels.
+    """Iterable of (X, y): X float32 (batch, 1, H, W) in [0, 1] as ToTensor gives, y int32 labels,
+    as `mxnet.np` arrays under `npx.set_np()` and legacy NDArrays otherwise.
 
     Shuffling draws from numpy's global random state, so `np.random.seed` makes it repeatable.
     """
@@ -43,7 +45,7 @@ class ArrayLoader:
             X = nd.from_numpy(X, zero_copy=True)
             if self.resize:
                 X = nd.contrib.BilinearResize2D(X, height=self.resize[0], width=self.resize[1])
-            yield X.as_in_context(self.ctx), labels[start:stop].as_in_context(self.ctx)
+            yield as_active(X.as_in_context(self.ctx)), as_active(labels[start:stop].as_in_context(self.ctx))
 
 
 def load_data_fashion_mnist(batch_size, resize=None, root=None, ctx=None, download=True, *, num_train=None):

@@ -7,6 +7,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon, nd
 
+from .arrays import as_legacy
 from .checks import check_positive, check_positive_int
 from .plotting import TrainingPlot, in_notebook, show_images
 from .fashion_mnist import get_fashion_mnist_labels
@@ -63,6 +64,7 @@ def cross_entropy(y_hat, y):
 def _count_correct(outputs, labels):
     """Correct predictions of a whole pass from its per-batch outputs, in a few operators at its end:
     for a model this small, each per-batch operator costs about as much as the model itself."""
+    outputs, labels = [as_legacy(x) for x in outputs], [as_legacy(y) for y in labels]  # either array API
     predictions = nd.concat(*outputs, dim=0).argmax(axis=1)
     return (predictions == nd.cast(nd.concat(*labels, dim=0), 'float32')).sum().asscalar()
 
@@ -125,7 +127,10 @@ def _check_output_shape(y_hat, y):
 
 
 def train_epoch_ch3(net, train_iter, loss, updater, ctx=None):
-    """One pass over `train_iter`; returns (mean loss, train accuracy) read from the device once."""
+    """One pass over `train_iter`; returns (mean loss, train accuracy) read from the device once.
+
+    `updater` is a callable of the batch size or, as from 0.7 on, a gluon.Trainer."""
+    updater = _as_updater(None, None, updater)
     ctx = ctx or _infer_ctx(net, None)
     losses, outputs, labels = [], [], []
     for X, y in train_iter:
@@ -137,7 +142,7 @@ def train_epoch_ch3(net, train_iter, loss, updater, ctx=None):
             l = loss(y_hat, y)
         l.backward()  # the same gradients as l.sum().backward(), one recorded operator fewer
         updater(y.shape[0])
-        losses.append(l.sum())
+        losses.append(as_legacy(l).sum())
         outputs.append(y_hat.detach())
         labels.append(y)
     if not labels:

@@ -32,3 +32,13 @@ def offline_home(tmp_path, monkeypatch):
     monkeypatch.delenv(fashion_mnist.ROOT_ENV, raising=False)
     monkeypatch.setattr(fashion_mnist, 'SYSTEM_DIRS', [])
     return fashion_mnist.cache_dir()
+
+
+@pytest.fixture
+def gluon_offline(offline_home, real_data_dir, monkeypatch):
+    """gluon's FashionMNIST and d2l_ext both default to the empty cache, so only Debian's verified copy
+    can supply the data (gluon fixes its default root at import, from $MXNET_HOME)."""
+    from mxnet.gluon.data.vision import datasets
+    monkeypatch.setattr(datasets.FashionMNIST.__init__, '__defaults__', (str(offline_home), True, None))
+    monkeypatch.setattr(fashion_mnist, 'SYSTEM_DIRS', [real_data_dir])
+    return offline_home
