@@ -11,9 +11,10 @@ from .plotting import plot_history, show_fashion_mnist, show_images
 from .training import (DivergenceError, EpochStats, History, accuracy, cross_entropy,
                        evaluate_accuracy, predict_ch3, seed_all, sgd, softmax, train_ch3, train_epoch_ch3)
 from .sweep import plot_sweep, sweep
+from .explorer import Explorer, explore
 
 __all__ = ['Accumulator', 'ArrayLoader', 'DataError', 'DivergenceError', 'EpochStats', 'FashionMNIST',
            'History', 'Timer', 'accuracy', 'cross_entropy', 'evaluate_accuracy', 'get_fashion_mnist_labels',
            'load_data_fashion_mnist', 'plot_history', 'predict_ch3', 'read_fashion_mnist', 'seed_all', 'sgd',
            'show_fashion_mnist', 'show_images', 'softmax', 'train_ch3', 'train_epoch_ch3',
-           'Model', 'build_model', 'run_experiment', 'sweep', 'plot_sweep']
+           'Model', 'build_model', 'run_experiment', 'sweep', 'plot_sweep', 'Explorer', 'explore']
