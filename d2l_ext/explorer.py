@@ -110,6 +110,7 @@ class Explorer:
 
     @property
     def running(self):
+        """True while a run trains."""
         return self._lock.locked()
 
     def run(self):
@@ -130,6 +131,7 @@ class Explorer:
         """What the Run button does: `run()` in a background thread, so Stop stays clickable in Jupyter."""
         if self.running:
             return
+        self.run_button.disabled = True  # at once, so that a double click starts one run
         self._thread = threading.Thread(target=self._run_reporting_errors, daemon=True)
         self._thread.start()
 
@@ -168,8 +170,8 @@ class Explorer:
         rows = _rows(number, config, history, diverged, stopped)
         self.runs = pd.concat([self.runs, rows], ignore_index=True) if len(self.runs) else rows
         self._draw(self.runs)
-        live.log(self._outcome(number, history, diverged, stopped))
         self.status.value = self._outcome(number, history, diverged, stopped)
+        live.log(self.status.value)
         return rows
 
     @staticmethod

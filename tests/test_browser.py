@@ -151,6 +151,7 @@ def test_section_3_7_draws_its_training_curve_live(jupyter_url, page, tmp_path):
     training.locator('.jp-OutputArea-output img').first.wait_for()
     training.get_by_text('epoch 5, loss').wait_for()
     wait_until_idle(page)
+    training.scroll_into_view_if_needed()  # for the screenshot
     check(page, tmp_path, training.locator('.jp-OutputArea-output img').count() == 1,
           'the training cell shows one figure, redrawn in place')
     check(page, tmp_path, page.locator(ERROR_OUTPUT).count() == 0, 'an error output appeared')
