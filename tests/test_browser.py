@@ -18,6 +18,9 @@ import pytest
 CHROMIUM = Path(os.environ.get('CHROMIUM', '/usr/bin/chromium'))
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / 'notebooks'
 ERROR_OUTPUT = '[data-mime-type="application/vnd.jupyter.error"]'
+# Start the notebook's kernel without asking (the dialog otherwise shows now and then), and no news pop-up.
+SETTINGS = {'@jupyterlab/notebook-extension/tracker': {'autoStartDefaultKernel': True},
+            '@jupyterlab/apputils-extension/notification': {'fetchNews': 'false'}}
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update']
 
 if not CHROMIUM.is_file():
@@ -38,8 +41,14 @@ def jupyter_url(tmp_path_factory):
     home = tmp_path_factory.mktemp('jupyter')
     root = home / 'notebooks'
     shutil.copytree(NOTEBOOK_DIR, root, ignore=shutil.ignore_patterns('.ipynb_checkpoints'))
+    settings = home / 'settings'
+    for plugin, values in SETTINGS.items():
+        path = settings / f'{plugin}.jupyterlab-settings'
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
     port = free_port()
     env = {**os.environ, 'JUPYTER_CONFIG_DIR': str(home / 'config'), 'JUPYTER_RUNTIME_DIR': str(home / 'runtime'),
+           'JUPYTERLAB_SETTINGS_DIR': str(settings),
            'PYTHONPATH': os.pathsep.join([str(NOTEBOOK_DIR.parent), os.environ.get('PYTHONPATH', '')])}
     server = subprocess.Popen(
         [sys.executable, '-m', 'jupyter', 'lab', '--no-browser', '--allow-root', '--ServerApp.ip=127.0.0.1',
@@ -140,6 +149,13 @@ def test_explorer_trains_a_run_when_run_is_clicked(jupyter_url, page, tmp_path, 
     check(page, tmp_path, panel.locator('img').count() == 1, 'the panel shows its figure')
     check(page, tmp_path, page.locator(ERROR_OUTPUT).count() == 0, 'an error output appeared')
     check(page, tmp_path, not run_button.is_disabled(), 'Run is enabled again after the run')
+
+    panel.locator('button', has_text='mlp').click()  # slower epochs, so that Stop lands inside the first
+    run_button.click()
+    panel.locator('button', has_text='Stop').click()  # the kernel must take the click while it trains
+    panel.locator('.widget-label', has_text=re.compile(r'^run 2 stopped')).wait_for()
+    check(page, tmp_path, page.locator(ERROR_OUTPUT).count() == 0, 'an error output appeared after Stop')
+    panel.locator('img').scroll_into_view_if_needed()  # for the screenshot
 
 
 def test_section_3_7_draws_its_training_curve_live(jupyter_url, page, tmp_path):
