@@ -38,7 +38,7 @@ def concise_model(lr, weight_decay=0.0, ctx=None):
 
 
 def mlp_model(lr, weight_decay=0.0, ctx=None):
-    """The next chapter's model: a ReLU MLP 784-256-128-64-10, the one PyTorch's MNIST examples train.
+    """The next chapter's model: a ReLU MLP 784-256-128-64-10, as in a PyTorch tutorial on MNIST.
 
     Xavier initialisation keeps the signal's scale from layer to layer; with the chapter's N(0, 0.01^2)
     it shrinks about tenfold per layer and the net stays at chance (loss 2.30) for its first epochs.
