@@ -13,6 +13,7 @@ from .plotting import plot_history, show_fashion_mnist, show_images
 from .training import (DivergenceError, EpochStats, History, accuracy, cross_entropy,
                        evaluate_accuracy, predict_ch3, seed_all, sgd, softmax, train_ch3, train_epoch_ch3)
 from .sweep import plot_sweep, sweep
+from .explorer import Explorer, explore
 
 gluon_dataset.install()  # the book's own gluon.data.vision.FashionMNIST(...) calls read the verified files
 
@@ -20,4 +21,5 @@ __all__ = ['Accumulator', 'ArrayLoader', 'DataError', 'DivergenceError', 'EpochS
            'History', 'Timer', 'accuracy', 'cross_entropy', 'evaluate_accuracy', 'get_fashion_mnist_labels',
            'load_data_fashion_mnist', 'plot_history', 'predict_ch3', 'read_fashion_mnist', 'seed_all', 'sgd',
            'show_fashion_mnist', 'show_images', 'softmax', 'train_ch3', 'train_epoch_ch3',
-           'Model', 'build_model', 'run_experiment', 'sweep', 'plot_sweep', 'plt', 'set_axes', 'use_svg_display']
+           'Model', 'build_model', 'run_experiment', 'sweep', 'plot_sweep', 'plt', 'set_axes', 'use_svg_display',
+           'Explorer', 'explore']

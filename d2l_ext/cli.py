@@ -51,7 +51,8 @@ def build_parser(prog=None):
                        help='seed of Python, numpy and MXNet randomness (default: %(default)s)')
     train.add_argument('--impl', choices=MODELS, default='concise',
                        help='concise: Gluon Dense layer and loss (3.7); scratch: hand-written W, b, softmax, '
-                            'cross-entropy and sgd (3.6) (default: %(default)s)')
+                            'cross-entropy and sgd (3.6); mlp: ReLU MLP 784-256-128-64-10 with Xavier '
+                            'initialisation (the next chapter) (default: %(default)s)')
     train.add_argument('--weight-decay', type=argparse_type(float, check_non_negative), default=0.0, metavar='WD',
                        help='L2 penalty WD / 2 * ||W||^2 per example on the weights, not the bias '
                             '(default: %(default)s)')
@@ -80,6 +81,28 @@ def resolve_ctx(name):
         raise UsageError('--ctx gpu: this MXNet build sees no GPU; use --ctx cpu, or install a CUDA '
                          'build of MXNet 1.9.1 (e.g. mxnet-cu112) on a machine with an NVIDIA GPU')
     return mx.gpu()
+
+
+def check_train_size(train_size, data):
+    """A UsageError naming --train-size when it asks for more images than the training set has."""
+    available = len(data.train_labels)
+    if train_size is not None and train_size > available:
+        raise UsageError(f'--train-size {train_size}: the training set has only {available} images; '
+                         f'pass at most {available}')
+
+
+def divergence_message(err, args):
+    """The error for a run whose loss stopped being finite, naming the flag to change.
+
+    Weight decay alone multiplies the weights by 1 - lr * WD per step, which makes them grow once
+    lr * WD passes 2; below that, the learning rate is the likely culprit.
+    """
+    where = f'epoch {len(err.history) + 1}: the training loss stopped being finite, so training diverged'
+    if args.lr * args.weight_decay > 2:
+        return (f'{where}. --weight-decay {args.weight_decay:g} is too large for --lr {args.lr:g}: each step '
+                f'multiplies the weights by 1 - lr * WD = {1 - args.lr * args.weight_decay:g}; '
+                f'pass a --weight-decay below {2 / args.lr:g}')
+    return f'{where}. --lr {args.lr:g} is most likely too large: try a smaller one (the book uses 0.1)'
 
 
 def prepare_out_dir(out):
@@ -173,7 +196,7 @@ def main(argv=None, prog=None):
     created = []
     try:
         ctx = resolve_ctx(args.ctx)
-        read_fashion_mnist(args.data_root)  # fail on missing or damaged data before touching --out
+        check_train_size(args.train_size, read_fashion_mnist(args.data_root))  # fail before touching --out
         if args.out:
             created = prepare_out_dir(args.out)
         progress = partial(EpochProgress, num_epochs=args.epochs, stream=sys.stderr) if sys.stderr.isatty() else None
@@ -187,7 +210,8 @@ def main(argv=None, prog=None):
             print(f'wrote {", ".join(OUTPUT_FILES)} to {args.out}')
     except (UsageError, DataError, DivergenceError, ValueError, OSError) as err:
         remove_folders(created)
-        print(f'error: {err}', file=sys.stderr)
+        print(f'error: {divergence_message(err, args) if isinstance(err, DivergenceError) else err}',
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         remove_folders(created)

@@ -39,30 +39,42 @@ def sweep(lr=0.1, batch_size=256, num_epochs=5, impl='concise', weight_decay=0.0
                              _values('weight_decay', weight_decay, check_non_negative))
     rows = []
     for run_lr, run_batch_size, run_weight_decay in grid:
-        try:
-            history = run_experiment(run_lr, run_batch_size, num_epochs, impl, run_weight_decay, seed, **options)
-            diverged = False
-        except DivergenceError as err:
-            history = err.history + [EpochStats(epoch, math.nan, math.nan, math.nan)
-                                     for epoch in range(len(err.history) + 1, num_epochs + 1)]
-            diverged = True
+        history, diverged = history_or_divergence(
+            num_epochs, lambda: run_experiment(run_lr, run_batch_size, num_epochs, impl, run_weight_decay, seed,
+                                               **options))
         rows += [(run_lr, run_batch_size, run_weight_decay, *row, diverged) for row in history]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def plot_sweep(df, metrics=METRICS, axes=None):
-    """One panel per metric against epoch, one line per run, labelled by the grid values that vary.
+def history_or_divergence(num_epochs, train):
+    """(history, diverged) of `train()`; a run that diverges keeps the epochs it completed, then NaN rows."""
+    try:
+        return train(), False
+    except DivergenceError as err:
+        return err.history + [EpochStats(epoch, math.nan, math.nan, math.nan)
+                              for epoch in range(len(err.history) + 1, num_epochs + 1)], True
 
+
+def _label_value(value):
+    return f'{value:g}' if isinstance(value, float) else str(value)
+
+
+def plot_sweep(df, metrics=METRICS, axes=None, by=GRID):
+    """One panel per metric against epoch, one line per run, labelled by the `by` columns whose values vary.
+
+    Rows with the same `run` number form a run, or without that column, rows with the same `by` values.
     The loss panel has a log scale so that runs whose losses differ by orders of magnitude all show.
     Returns the axes.
     """
-    varying = [name for name in GRID if df[name].nunique() > 1] or list(GRID[:1])
+    varying = [name for name in by if df[name].nunique() > 1] or list(by[:1])
     if axes is None:
         _, axes = plt.subplots(1, len(metrics), figsize=(3.5 * len(metrics), 2.8), squeeze=False)
         axes = axes[0]
-    for values, run in df.groupby(varying, sort=False):
-        values = values if isinstance(values, tuple) else (values,)
-        label = ', '.join(f'{name}={value:g}' for name, value in zip(varying, values))
+    numbered = 'run' in df
+    for key, run in df.groupby('run' if numbered else varying, sort=False):
+        label = ', '.join(f'{name}={_label_value(run[name].iloc[0])}' for name in varying)
+        if numbered:
+            label = f'run {key}: {label}'
         if run['diverged'].any():
             label += ' (diverged)'
         for ax, metric in zip(axes, metrics):
@@ -73,5 +85,6 @@ def plot_sweep(df, metrics=METRICS, axes=None):
         if metric == 'loss':
             ax.set_yscale('log')
         ax.grid(True)
-    axes[-1].legend(fontsize=8)
+    if len(df):
+        axes[-1].legend(fontsize=8)
     return axes

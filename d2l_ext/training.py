@@ -157,7 +157,8 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, par
 
     Takes the book's `(..., num_epochs, batch_size, params, lr, trainer)` and the later
     `(..., num_epochs, updater)`, where updater is a gluon.Trainer or a callable of the batch size.
-    Every update divides by the actual batch size. `plot` (default: inside Jupyter) draws live curves.
+    Every update divides by the actual batch size. `plot` (default: inside Jupyter) draws live curves;
+    an object with an `update(history)` method is given the growing history after every epoch instead.
     """
     check_positive_int('num_epochs', num_epochs)
     if isinstance(batch_size, gluon.Trainer) or callable(batch_size):
@@ -166,7 +167,8 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, par
         check_positive_int('batch_size', batch_size)
     updater = _as_updater(params, lr, trainer)
     ctx = ctx or _infer_ctx(net, params)
-    figure = TrainingPlot(num_epochs) if (in_notebook() if plot is None else plot) else None
+    figure = plot if hasattr(plot, 'update') else TrainingPlot(num_epochs) if (
+        in_notebook() if plot is None else plot) else None
     history = History()
     for epoch in range(1, num_epochs + 1):
         train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater, ctx)

@@ -66,10 +66,19 @@ def test_scratch_model_with_weight_decay_matches_run_experiment(capsys):
     assert stdout.splitlines() == [str(row) for row in expected]
 
 
+def test_mlp_flag_trains_the_mlp(capsys):
+    status, stdout, stderr = run_main(['train', '--impl', 'mlp', '--train-size', '2000', '--epochs', '2'], capsys)
+    expected = run_experiment(impl='mlp', num_epochs=2, num_train=2000)
+    assert (status, stderr) == (0, '')
+    assert stdout.splitlines() == [str(row) for row in expected]
+    assert expected != run_experiment(impl='concise', num_epochs=2, num_train=2000)
+
+
 def test_help_names_every_flag_and_its_default(capsys):
     status, stdout, _ = run_main(['train', '--help'], capsys)
     assert status == 0
     text = ' '.join(stdout.split())
+    assert 'mlp: ReLU MLP 784-256-128-64-10' in text
     for flag, default in [('--lr', '0.1'), ('--batch-size', '256'), ('--epochs', '5'), ('--seed', '0'),
                           ('--impl', 'concise'), ('--weight-decay', '0.0'), ('--ctx', 'cpu'),
                           ('--train-size', 'all 60000'), ('--data-root', '$FASHION_MNIST_DIR'),
@@ -110,7 +119,8 @@ BAD_INPUTS = [
     (['--epochs', '0'], 2, 'argument --epochs: value must be a positive integer, got 0'),
     (['--seed', '-1'], 2, 'argument --seed: value must be a whole number from 0 to 2**32 - 1, got -1'),
     (['--weight-decay', '-0.1'], 2, 'argument --weight-decay: value must be a non-negative finite number'),
-    (['--train-size', '60001'], 1, 'num_train must be at most 60000, got 60001'),
+    (['--train-size', '60001'], 1, '--train-size 60001: the training set has only 60000 images; pass at most 60000'),
+    (['--train-size', '70000'], 1, '--train-size 70000: the training set has only 60000 images'),
     (['--ctx', 'tpu'], 2, "argument --ctx: invalid choice: 'tpu'"),
     (['--ctx', 'gpu'], 1, '--ctx gpu: this MXNet build sees no GPU; use --ctx cpu'),
     (['--out', '{tmp}/a-file'], 1, 'exists and is not a directory'),
@@ -118,8 +128,15 @@ BAD_INPUTS = [
     (['--out', '{unwritable}/run'], 1, 'is not a writable folder'),
     (['--out', '{unwritable}'], 1, 'is not a writable folder'),
     (['--data-root', '{tmp}/empty', '--out', '{tmp}/new/run'], 1, 'empty lacks train-images-idx3-ubyte'),
-    (['--impl', 'scratch', '--lr', '1e5', '--out', '{tmp}/new/run'], 1, 'epoch 1: the training loss is nan'),
+    (['--impl', 'scratch', '--lr', '1e5', '--out', '{tmp}/new/run'], 1,
+     'epoch 1: the training loss stopped being finite, so training diverged. --lr 100000 is most likely too large'),
     (['--impl', 'scratch', '--lr', '1e5', '--out', '{tmp}/old-run'], 1, 'so training diverged'),
+    (['--weight-decay', '1e30', '--out', '{tmp}/new/run'], 1,
+     'so training diverged. --weight-decay 1e+30 is too large for --lr 0.1'),
+    (['--impl', 'mlp', '--train-size', '512', '--batch-size', '32', '--lr', '0.5', '--weight-decay', '10'], 1,
+     '--weight-decay 10 is too large for --lr 0.5: each step multiplies the weights by 1 - lr * WD = -4; '
+     'pass a --weight-decay below 4'),
+    (['--impl', 'linear'], 2, "argument --impl: invalid choice: 'linear' (choose from 'concise', 'scratch', 'mlp')"),
 ]
 
 

@@ -121,3 +121,14 @@ def test_plot_sweep_draws_a_line_per_run_and_marks_divergence(diverging):
             == ['lr=0.1', 'lr=100000 (diverged)']
     finally:
         plt.close(axes[0].figure)
+
+
+def test_mlp_is_784_256_128_64_10_and_learns_far_beyond_chance():
+    runs = d2l.sweep(impl='mlp', num_train=5000, num_epochs=2)
+    assert not runs['diverged'].any()
+    assert runs['test_acc'].iloc[-1] > 0.6  # chance is 0.1; the chapter's N(0, 0.01^2) init stays there
+    model = d2l.build_model('mlp')
+    model.net(nd.zeros((1, 1, 28, 28)))  # let Gluon's deferred initialisation happen
+    assert [layer.weight.shape for layer in model.net] == [(256, 784), (128, 256), (64, 128), (10, 64)]
+    assert model.weight().shape == (10, 64) and model.bias().shape == (10,)
+    assert d2l.sweep(impl='concise', num_train=5000, num_epochs=2)['test_acc'].tolist() != runs['test_acc'].tolist()

@@ -77,6 +77,20 @@ def test_a_callable_updater_gets_the_batch_size():
     assert seen == [50] * 12
 
 
+def test_an_object_with_update_gets_the_history_after_every_epoch():
+    d2l.seed_all(0)
+    net, trainer = concise_model()
+    seen = []
+
+    class Recorder:
+        def update(self, history):
+            seen.append(list(history))
+
+    history = d2l.train_ch3(net, blobs(1), blobs(2), gloss.SoftmaxCrossEntropyLoss(), 3, trainer, verbose=False,
+                            plot=Recorder())
+    assert seen == [history[:1], history[:2], history[:3]]
+
+
 def test_evaluate_accuracy_takes_either_argument_order():
     net, _ = scratch_model()
     assert d2l.evaluate_accuracy(blobs(2), net) == d2l.evaluate_accuracy(net, blobs(2))
