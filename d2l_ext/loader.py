@@ -5,6 +5,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import nd
 
+from .background import in_background
 from .checks import check_positive_int
 from .fashion_mnist import read_fashion_mnist
 
@@ -12,8 +13,10 @@ from .fashion_mnist import read_fashion_mnist
 class ArrayLoader:
     """Iterable of (X, y): X float32 (batch, 1, H, W) in [0, 1] as ToTensor gives, y int32 labels.
 
-    Shuffling draws from numpy's global random state, so `np.random.seed` makes it repeatable.
+    Shuffling draws from numpy's global random state, so `np.random.seed` makes it repeatable. A
+    background thread converts the next images while the caller trains on the current ones.
     """
+    BATCHES_PER_CHUNK = 16  # converted and handed to MXNet together: fewer calls, a few MB each
 
     def __init__(self, images, labels, batch_size, shuffle=False, resize=None, ctx=None):
         check_positive_int('batch_size', batch_size)
@@ -31,19 +34,28 @@ class ArrayLoader:
         return math.ceil(len(self.images) / self.batch_size)
 
     def __iter__(self):
-        images, labels = self.images, self.labels
-        if self.shuffle:
-            order = np.random.permutation(len(images))
-            images, labels = np.take(images, order, axis=0), labels[order]
+        order = np.random.permutation(len(self.images)) if self.shuffle else None  # drawn here, as seeded
+        labels = self.labels if order is None else self.labels[order]
         labels = nd.from_numpy(np.ascontiguousarray(labels, dtype=np.int32), zero_copy=True)
-        for start in range(0, len(images), self.batch_size):
-            stop = start + self.batch_size
-            X = images[start:stop, None].astype(np.float32)
+        step = self.batch_size * self.BATCHES_PER_CHUNK
+        start = 0
+        for chunk in in_background(self._converted_chunks(order, step), depth=2):
+            chunk = nd.from_numpy(chunk, zero_copy=True)  # one handover to MXNet per chunk, not per batch
+            for offset in range(0, chunk.shape[0], self.batch_size):
+                X = chunk[offset:offset + self.batch_size]
+                if self.resize:
+                    X = nd.contrib.BilinearResize2D(X, height=self.resize[0], width=self.resize[1])
+                y = labels[start + offset:start + offset + X.shape[0]]
+                yield X.as_in_context(self.ctx), y.as_in_context(self.ctx)
+            start += chunk.shape[0]
+
+    def _converted_chunks(self, order, step):
+        """The images in `order` as float32 (n, 1, H, W) arrays in [0, 1], `step` images at a time."""
+        for start in range(0, len(self.images), step):
+            images = self.images[start:start + step] if order is None else self.images[order[start:start + step]]
+            X = images[:, None].astype(np.float32)
             X /= 255  # in numpy, as ToTensor does: MXNet's uint8 cast is several times slower
-            X = nd.from_numpy(X, zero_copy=True)
-            if self.resize:
-                X = nd.contrib.BilinearResize2D(X, height=self.resize[0], width=self.resize[1])
-            yield X.as_in_context(self.ctx), labels[start:stop].as_in_context(self.ctx)
+            yield X
 
 
 def load_data_fashion_mnist(batch_size, resize=None, root=None, ctx=None, download=True, *, num_train=None):

@@ -8,6 +8,7 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 
 from .checks import check_positive, check_positive_int
+from .compiled import compile_model, count_correct
 from .plotting import TrainingPlot, in_notebook, show_images
 from .fashion_mnist import get_fashion_mnist_labels
 
@@ -60,16 +61,9 @@ def cross_entropy(y_hat, y):
     return -nd.pick(y_hat, y).log()
 
 
-def _count_correct(outputs, labels):
-    """Correct predictions of a whole pass from its per-batch outputs, in a few operators at its end:
-    for a model this small, each per-batch operator costs about as much as the model itself."""
-    predictions = nd.concat(*outputs, dim=0).argmax(axis=1)
-    return (predictions == nd.cast(nd.concat(*labels, dim=0), 'float32')).sum().asscalar()
-
-
 def accuracy(y_hat, y):
     """Fraction of rows of `y_hat` whose largest entry is at the label `y`."""
-    return _count_correct([y_hat], [y]) / y.shape[0]
+    return count_correct(nd, y_hat, y).asscalar() / y.shape[0]
 
 
 def _infer_ctx(net, params):
@@ -84,18 +78,23 @@ def _infer_ctx(net, params):
     return mx.cpu()
 
 
-def evaluate_accuracy(data_iter, net, ctx=None):
-    """Accuracy of `net` over `data_iter`; either argument order of the book's editions works."""
+def evaluate_accuracy(data_iter, net, ctx=None, *, compiled=None):
+    """Accuracy of `net` over `data_iter`; either argument order of the book's editions works.
+
+    Correct predictions are counted on the device and read once at the end; `compiled` (a
+    `CompiledModel` of `net`) counts them in one operator per batch.
+    """
     if callable(data_iter) and not callable(net):
         data_iter, net = net, data_iter
     ctx = ctx or _infer_ctx(net, None)
-    outputs, labels = [], []
+    counts, n = [], 0
     for X, y in data_iter:
-        outputs.append(net(X.as_in_context(ctx)))
-        labels.append(y.as_in_context(ctx))
-    if not labels:
+        X, y = X.as_in_context(ctx), y.as_in_context(ctx)
+        counts.append(compiled.evaluate(X, y) if compiled else count_correct(nd, net(X), y))
+        n += y.shape[0]
+    if not n:
         raise ValueError('data_iter yielded no batches')
-    return _count_correct(outputs, labels) / sum(y.shape[0] for y in labels)
+    return nd.add_n(*counts).asscalar() / n
 
 
 def sgd(params, lr, batch_size):
@@ -124,26 +123,34 @@ def _check_output_shape(y_hat, y):
                          'expected (batch_size, num_classes)')
 
 
-def train_epoch_ch3(net, train_iter, loss, updater, ctx=None):
-    """One pass over `train_iter`; returns (mean loss, train accuracy) read from the device once."""
+def train_epoch_ch3(net, train_iter, loss, updater, ctx=None, *, compiled=None):
+    """One pass over `train_iter`; returns (mean loss, train accuracy) read from the device once.
+
+    With `compiled` (a `CompiledModel` of `net` and `loss`) every batch after the first is one operator;
+    the first runs imperatively, which checks the output's shape and finishes deferred initialisation.
+    """
     ctx = ctx or _infer_ctx(net, None)
-    losses, outputs, labels = [], [], []
+    losses, counts, n = [], [], 0
     for X, y in train_iter:
         X, y = X.as_in_context(ctx), y.as_in_context(ctx)
         with autograd.record():
-            y_hat = net(X)
-            if not labels:
-                _check_output_shape(y_hat, y)
-            l = loss(y_hat, y)
+            if compiled and n:
+                l, loss_sum, correct = compiled.train(X, y)
+            else:
+                y_hat = net(X)
+                if not n:
+                    _check_output_shape(y_hat, y)
+                l = loss(y_hat, y)
+        if not (compiled and n):
+            loss_sum, correct = l.sum(), count_correct(nd, y_hat, y)  # outside record: not differentiated
         l.backward()  # the same gradients as l.sum().backward(), one recorded operator fewer
         updater(y.shape[0])
-        losses.append(l.sum())
-        outputs.append(y_hat.detach())
-        labels.append(y)
-    if not labels:
+        losses.append(loss_sum)
+        counts.append(correct)
+        n += y.shape[0]
+    if not n:
         raise ValueError('train_iter yielded no batches')
-    n = sum(y.shape[0] for y in labels)
-    return nd.add_n(*losses).asscalar() / n, _count_correct(outputs, labels) / n
+    return nd.add_n(*losses).asscalar() / n, nd.add_n(*counts).asscalar() / n
 
 
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, params=None, lr=None,
@@ -161,15 +168,16 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, par
         check_positive_int('batch_size', batch_size)
     updater = _as_updater(params, lr, trainer)
     ctx = ctx or _infer_ctx(net, params)
+    compiled = compile_model(net, loss)
     figure = TrainingPlot(num_epochs) if (in_notebook() if plot is None else plot) else None
     history = History()
     for epoch in range(1, num_epochs + 1):
-        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater, ctx)
+        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater, ctx, compiled=compiled)
         if not math.isfinite(train_loss):
             raise DivergenceError(f'epoch {epoch}: the training loss is {train_loss}, so training diverged. '
                                   'The learning rate is most likely too large: try a smaller one (the book uses 0.1).',
                                   history)
-        history.append(EpochStats(epoch, train_loss, train_acc, evaluate_accuracy(test_iter, net, ctx)))
+        history.append(EpochStats(epoch, train_loss, train_acc, evaluate_accuracy(test_iter, net, ctx, compiled=compiled)))
         if verbose:
             print(history[-1])
         if figure:

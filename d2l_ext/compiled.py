@@ -1,0 +1,76 @@
+"""The user's Gluon blocks run as one static graph per minibatch, without hybridizing the user's model.
+
+For the chapter's model every MXNet operator costs about as much Python time as its arithmetic, so
+`train_ch3` runs forward, loss and metrics as one cached operator. The graph shares the user's blocks and
+their parameters; the blocks themselves are neither hybridized nor changed, and the operators are the ones
+the imperative code runs, so the numbers are the same.
+"""
+import mxnet as mx
+from mxnet import gluon
+from mxnet.gluon import nn
+
+
+def count_correct(F, y_hat, y):
+    """Number of rows of `y_hat` whose largest entry is at the label `y`, as a float32 scalar."""
+    return F.sum(F.broadcast_equal(F.argmax(y_hat, axis=1), F.cast(y, 'float32')))
+
+
+class _Graph(gluon.HybridBlock):
+    """A statically allocated graph of the user's `layers` in turn, then `head(F, y_hat, y)`."""
+
+    def __init__(self, layers, head, loss=None):
+        super().__init__()
+        self.hybridize(static_alloc=True, static_shape=True)  # while childless: the user's blocks stay imperative
+        for i, layer in enumerate(layers):
+            self.register_child(layer, f'layer{i}')
+        self.num_layers, self.head = len(layers), head
+        if loss is not None:
+            self.register_child(loss, 'loss')
+
+    def hybrid_forward(self, F, X, y):
+        y_hat = X
+        for i in range(self.num_layers):
+            y_hat = self._children[f'layer{i}'](y_hat)
+        return self.head(F, self._children.get('loss'), y_hat, y)
+
+
+def _train_head(F, loss, y_hat, y):
+    l = loss(y_hat, y)
+    return l, F.sum(l), count_correct(F, y_hat, y)
+
+
+def _eval_head(F, loss, y_hat, y):
+    return count_correct(F, y_hat, y)
+
+
+def _layers(net):
+    """The blocks that make up `net` in order, or None when it cannot run inside a graph unchanged."""
+    if isinstance(net, gluon.HybridBlock):
+        layers = [net]
+    elif type(net) is nn.Sequential:  # its forward is exactly "each child in turn"
+        layers = list(net._children.values())
+    else:
+        return None
+    hooked = []
+    net.apply(lambda block: hooked.append(block._forward_hooks or block._forward_pre_hooks))
+    if any(hooked) or not all(isinstance(layer, gluon.HybridBlock) for layer in layers):
+        return None  # hooks would run once while the graph is built, not on every batch
+    return layers
+
+
+class CompiledModel:
+    """`train(X, y)` -> (per-example loss, loss sum, correct count) and `evaluate(X, y)` -> correct count,
+    each one cached operator; `compile_model` returns None for a model that must stay imperative."""
+
+    def __init__(self, layers, loss):
+        self.train = _Graph(layers, _train_head, loss)
+        self.evaluate = _Graph(layers, _eval_head)
+
+
+def compile_model(net, loss):
+    """A `CompiledModel` of a Gluon `net` and `loss`, or None for anything else (plain functions, hooks,
+    numpy-style arrays, non-hybrid layers)."""
+    layers = _layers(net)
+    if layers is None or not isinstance(loss, gluon.HybridBlock) or mx.util.is_np_array():
+        return None
+    return CompiledModel(layers, loss)
