@@ -141,8 +141,7 @@ def train_epoch_ch3(net, train_iter, loss, updater, ctx=None, *, compiled=None):
                 if not n:
                     _check_output_shape(y_hat, y)
                 l = loss(y_hat, y)
-        if not (compiled and n):
-            loss_sum, correct = l.sum(), count_correct(nd, y_hat, y)  # outside record: not differentiated
+                loss_sum, correct = l.sum(), count_correct(nd, y_hat.detach(), y)
         l.backward()  # the same gradients as l.sum().backward(), one recorded operator fewer
         updater(y.shape[0])
         losses.append(loss_sum)
@@ -177,7 +176,8 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, par
             raise DivergenceError(f'epoch {epoch}: the training loss is {train_loss}, so training diverged. '
                                   'The learning rate is most likely too large: try a smaller one (the book uses 0.1).',
                                   history)
-        history.append(EpochStats(epoch, train_loss, train_acc, evaluate_accuracy(test_iter, net, ctx, compiled=compiled)))
+        test_acc = evaluate_accuracy(test_iter, net, ctx, compiled=compiled)
+        history.append(EpochStats(epoch, train_loss, train_acc, test_acc))
         if verbose:
             print(history[-1])
         if figure:
