@@ -16,7 +16,7 @@ class ArrayLoader:
     Shuffling draws from numpy's global random state, so `np.random.seed` makes it repeatable. A
     background thread converts the next images while the caller trains on the current ones.
     """
-    BATCHES_PER_CHUNK = 16  # converted and handed to MXNet together: fewer calls, a few MB each
+    BATCHES_PER_CHUNK = 4  # converted and handed to MXNet together: fewer calls, a few MB each
 
     def __init__(self, images, labels, batch_size, shuffle=False, resize=None, ctx=None):
         check_positive_int('batch_size', batch_size)
@@ -37,17 +37,18 @@ class ArrayLoader:
         order = np.random.permutation(len(self.images)) if self.shuffle else None  # drawn here, as seeded
         labels = self.labels if order is None else self.labels[order]
         labels = nd.from_numpy(np.ascontiguousarray(labels, dtype=np.int32), zero_copy=True)
-        step = self.batch_size * self.BATCHES_PER_CHUNK
-        start = 0
+        n, size, step = len(self.images), self.batch_size, self.batch_size * self.BATCHES_PER_CHUNK
+        on_cpu = self.ctx.device_type == 'cpu'  # where from_numpy puts them: no per-batch move needed
+        chunk_start = 0
         for chunk in in_background(self._converted_chunks(order, step), depth=2):
             chunk = nd.from_numpy(chunk, zero_copy=True)  # one handover to MXNet per chunk, not per batch
-            for offset in range(0, chunk.shape[0], self.batch_size):
-                X = chunk[offset:offset + self.batch_size]
+            for start in range(chunk_start, min(chunk_start + step, n), size):
+                stop = min(start + size, n)
+                X, y = chunk[start - chunk_start:stop - chunk_start], labels[start:stop]
                 if self.resize:
                     X = nd.contrib.BilinearResize2D(X, height=self.resize[0], width=self.resize[1])
-                y = labels[start + offset:start + offset + X.shape[0]]
-                yield X.as_in_context(self.ctx), y.as_in_context(self.ctx)
-            start += chunk.shape[0]
+                yield (X, y) if on_cpu else (X.as_in_context(self.ctx), y.as_in_context(self.ctx))
+            chunk_start += step
 
     def _converted_chunks(self, order, step):
         """The images in `order` as float32 (n, 1, H, W) arrays in [0, 1], `step` images at a time."""

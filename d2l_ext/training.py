@@ -133,6 +133,7 @@ def train_epoch_ch3(net, train_iter, loss, updater, ctx=None, *, compiled=None):
     losses, counts, n = [], [], 0
     for X, y in train_iter:
         X, y = X.as_in_context(ctx), y.as_in_context(ctx)
+        batch_size = y.shape[0]
         with autograd.record():
             if compiled and n:
                 l, loss_sum, correct = compiled.train(X, y)
@@ -143,10 +144,10 @@ def train_epoch_ch3(net, train_iter, loss, updater, ctx=None, *, compiled=None):
                 l = loss(y_hat, y)
                 loss_sum, correct = l.sum(), count_correct(nd, y_hat.detach(), y)
         l.backward()  # the same gradients as l.sum().backward(), one recorded operator fewer
-        updater(y.shape[0])
+        updater(batch_size)
         losses.append(loss_sum)
         counts.append(correct)
-        n += y.shape[0]
+        n += batch_size
     if not n:
         raise ValueError('train_iter yielded no batches')
     return nd.add_n(*losses).asscalar() / n, nd.add_n(*counts).asscalar() / n
