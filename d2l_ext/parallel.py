@@ -4,6 +4,7 @@ from Jupyter, since the work is a function of an importable module."""
 import multiprocessing
 import numbers
 import os
+import signal
 
 # compute threads of each worker: OpenMP (MXNet's operators, oneDNN) and OpenBLAS
 THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')
@@ -30,9 +31,16 @@ def map_in_processes(function, items, num_workers):
     """[function(item) for item in items], computed by `num_workers` worker processes, in order.
 
     `function` and the items must pickle. An exception in a worker is raised here. The workers stay
-    up for the next call with as many workers (starting one costs seconds: MXNet and the data set load).
+    up for the next call with as many workers (starting one costs seconds: MXNet and the data set load);
+    an interrupt or error stops them, so that no leftover work delays the next call.
     """
-    return _pool(num_workers).map(function, items, chunksize=1)
+    pool = _pool(num_workers)
+    try:
+        return pool.map(function, items, chunksize=1)
+    except BaseException:
+        pool.terminate()
+        _pools.clear()
+        raise
 
 
 _pools = {}  # at most one: {number of workers: Pool}
@@ -54,10 +62,16 @@ def _start_pool(num_workers):
     saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     os.environ.update({name: threads for name in THREAD_VARIABLES})  # the workers inherit it at start
     try:
-        return multiprocessing.get_context('spawn').Pool(num_workers)
+        return multiprocessing.get_context('spawn').Pool(num_workers, initializer=_ignore_interrupts)
     finally:
         for name, value in saved.items():
             if value is None:
                 del os.environ[name]
             else:
                 os.environ[name] = value
+
+
+def _ignore_interrupts():
+    """Ctrl-C (or Jupyter's interrupt, sent to the kernel's whole process group) is for the caller,
+    which then stops the workers; idle workers would otherwise die with a traceback each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
