@@ -27,6 +27,7 @@ with a different computation: it exits with status 1 if they do not (2 if the da
 A pipeline is a function (runs, net, loss, trainer) -> last epoch's stats or None, listed in PIPELINES.
 """
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -264,6 +265,7 @@ def main(argv=None):
     except d2l.DataError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
+    load_before = os.getloadavg()[0]
     speeds, lasts = {name: [] for name in PIPELINES}, {name: [] for name in PIPELINES}
     for _ in range(args.repeats):
         for name in PIPELINES:
@@ -297,6 +299,8 @@ def main(argv=None):
         print(f'ratio sweep serial/parallel: {serial / cold:.2f} with start, {serial / warm:.2f} reusing '
               f'(target >= {SWEEP_TARGET}: {"met" if serial / cold >= SWEEP_TARGET else "missed"}); tables '
               + ('equal' if sweeps_equal else 'DIFFER'))
+    print(f'load average (1 min) on {cores()} cores: {load_before:.1f} before, {os.getloadavg()[0]:.1f} after '
+          '(above the core count, other processes shared the machine and the timings)')
     results = [agreement(book, ours, args) for book, ours in zip(lasts['book'], lasts['d2l_ext'])]
     failed = [line for ok, line in results if not ok]
     print(failed[0] if failed else results[0][1])

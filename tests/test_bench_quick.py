@@ -32,6 +32,7 @@ def test_quick_run_trains_every_pipeline_and_reports_its_figures(real_data_dir):
     assert re.search(r'^ratio sweep serial/parallel: .*; tables equal$', out, re.MULTILINE)
     assert re.search(r'^memory of the loaded data: peak RSS \d+ MB, resident after one epoch -?\d+ MB',
                      out, re.MULTILINE)
+    assert re.search(r'^load average \(1 min\) on \d+ cores: [\d.]+ before', out, re.MULTILINE)
     assert re.search(r'^after 1 epochs: book test acc 0\.\d{3} .*: agree$', out, re.MULTILINE)
 
 
