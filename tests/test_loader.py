@@ -1,11 +1,8 @@
 """The in-memory minibatch iterators that `load_data_fashion_mnist` returns."""
-import threading
-
 import numpy as np
 import pytest
 
 import d2l_ext as d2l
-from d2l_ext.background import in_background
 
 
 @pytest.fixture(scope='module')
@@ -81,24 +78,3 @@ def test_num_train_keeps_the_first_training_examples(real_data_dir):
     with pytest.raises(ValueError, match='num_train must be at most 60000, got 60001'):
         d2l.load_data_fashion_mnist(256, root=real_data_dir, num_train=60001)
 
-
-def prefetch_threads():
-    return [thread for thread in threading.enumerate() if thread.name == 'd2l_ext-prefetch']
-
-
-def test_leaving_an_epoch_early_stops_the_converting_thread(iters):
-    train_iter, _ = iters
-    batches = iter(train_iter)
-    next(batches)
-    assert len(prefetch_threads()) == 1
-    batches.close()
-    assert prefetch_threads() == []
-
-
-def test_an_error_while_converting_reaches_the_caller():
-    def chunks():
-        yield 1
-        raise OSError('disk gone')
-    with pytest.raises(OSError, match='disk gone'):
-        list(in_background(chunks()))
-    assert prefetch_threads() == []
