@@ -282,11 +282,13 @@ def main(argv=None):
     print(f'{"pipeline":<{width}} {"median":>9}  runs')
     for name in PIPELINES:
         print(f'{name:<{width}} {median[name]:>9,.0f}  ' + ', '.join(f'{s:,.0f}' for s in speeds[name]))
+    print('ratio = median over the repeats of the ratio within a repeat, whose runs follow each other')
     for ratio, target in TARGETS.items():
         top, bottom = ratio.split('/')
-        value = median[top] / median[bottom]
+        paired = [a / b for a, b in zip(speeds[top], speeds[bottom])]
+        value = statistics.median(paired)
         verdict = f' (target >= {target}: {"met" if value >= target else "missed"})' if target else ''
-        print(f'ratio {ratio}: {value:.2f}{verdict}')
+        print(f'ratio {ratio}: {value:.2f}{verdict}  runs: ' + ', '.join(f'{r:.2f}' for r in paired))
     print(f'memory of the loaded data: peak RSS {peak:.0f} MB, resident after one epoch {resident:.0f} MB, '
           f'above a fresh mxnet + d2l_ext process (VmHWM, VmRSS minus VmRSS before loading; '
           f'target < {MEMORY_TARGET_MB} MB: {"met" if peak < MEMORY_TARGET_MB else "missed"})')
