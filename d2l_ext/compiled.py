@@ -43,6 +43,14 @@ def _eval_head(F, loss, y_hat, y):
     return count_correct(F, y_hat, y)
 
 
+def _has_hooks(block):
+    """Whether `block` or a block inside it has forward hooks, which a graph would run only once, when
+    it is built, instead of on every batch."""
+    hooked = []
+    block.apply(lambda inner: hooked.append(bool(inner._forward_hooks or inner._forward_pre_hooks)))
+    return any(hooked)
+
+
 def _layers(net):
     """The blocks that make up `net` in order, or None when it cannot run inside a graph unchanged."""
     if isinstance(net, gluon.HybridBlock):
@@ -51,10 +59,8 @@ def _layers(net):
         layers = list(net._children.values())
     else:
         return None
-    hooked = []
-    net.apply(lambda block: hooked.append(block._forward_hooks or block._forward_pre_hooks))
-    if any(hooked) or not all(isinstance(layer, gluon.HybridBlock) for layer in layers):
-        return None  # hooks would run once while the graph is built, not on every batch
+    if _has_hooks(net) or not all(isinstance(layer, gluon.HybridBlock) for layer in layers):
+        return None
     return layers
 
 
@@ -71,6 +77,6 @@ def compile_model(net, loss):
     """A `CompiledModel` of a Gluon `net` and `loss`, or None for anything else (plain functions, hooks,
     numpy-style arrays, non-hybrid layers)."""
     layers = _layers(net)
-    if layers is None or not isinstance(loss, gluon.HybridBlock) or mx.util.is_np_array():
+    if layers is None or not isinstance(loss, gluon.HybridBlock) or _has_hooks(loss) or mx.util.is_np_array():
         return None
     return CompiledModel(layers, loss)
