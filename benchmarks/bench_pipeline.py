@@ -1,13 +1,20 @@
 """Training speed of the chapter's data pipelines, measured on the real Fashion-MNIST.
 
 Trains the book's 3.7 model (Dense(10), Normal(0.01), SoftmaxCrossEntropyLoss, sgd) for the same epochs
-with the same seed four ways, alternating book, d2l_ext, np_api, floor, book, ...:
+with the same seed in several pipelines, taking turns (book, d2l_ext, floor, ..., book, d2l_ext, ...):
 
-  book     the book's pipeline: per-sample ToTensor through gluon's DataLoader (4 workers) and the
-           book's 0.5 train_ch3 loop, which reads the loss and accuracy of every batch with asscalar
-  d2l_ext  d2l_ext.load_data_fashion_mnist + d2l_ext.train_ch3
-  np_api   the same under npx.set_np(), as the book from 0.7 on: mxnet.np model and batches
-  floor    the same model on pre-made contiguous float32 batches: no shuffling, no metrics, no test pass
+  book          the book's pipeline: per-sample ToTensor through gluon's DataLoader (4 workers) and the
+                book's 0.5 train_ch3 loop, which reads the loss and accuracy of every batch with asscalar
+  d2l_ext       d2l_ext.load_data_fashion_mnist + d2l_ext.train_ch3, called as the book's 3.7 code does
+  np_api        the same under npx.set_np(), as the book from 0.7 on: mxnet.np parameters and batches
+  floor         the same model on pre-made contiguous float32 batches: no shuffling, no metrics, no test
+                pass, imperative
+  hybrid_floor  the floor with the model and loss hybridized (static_alloc, static_shape): the nearest
+                thing to this machine's limit for this model
+
+Then, unless --no-sweep, it times d2l.sweep over the exercises' learning-rate grid with n_jobs=1 and
+n_jobs=-1 (twice: the first call starts the worker processes, the second reuses them) and checks that
+the three tables are equal.
 
 Speed is training examples per second of wall time: epochs x 60000 divided by the seconds the training
 call takes, including each epoch's test evaluation for book and d2l_ext (building the loaders and the
@@ -17,8 +24,11 @@ with a different computation: it exits with status 1 if they do not (2 if the da
 
     python benchmarks/bench_pipeline.py               # 5 epochs, 3 repeats
     python benchmarks/bench_pipeline.py --quick       # a smoke check in seconds
+
+A pipeline is a function (runs, net, loss, trainer) -> last epoch's stats or None, listed in PIPELINES.
 """
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -31,12 +41,14 @@ from mxnet.gluon import nn
 
 import d2l_ext as d2l
 from d2l_ext.checks import argparse_type, check_positive, check_positive_int
+from d2l_ext.parallel import cores
 
-PIPELINES = ('book', 'd2l_ext', 'np_api', 'floor')
-TARGETS = {'d2l_ext/book': 15, 'd2l_ext/floor': 0.6, 'np_api/d2l_ext': 0.9}
+TARGETS = {'d2l_ext/book': 15, 'd2l_ext/floor': 0.6, 'd2l_ext/hybrid_floor': None, 'np_api/d2l_ext': 0.9}
+SWEEP_TARGET = 1.5
 MEMORY_TARGET_MB = 400
-DEFAULTS = dict(epochs=5, repeats=3, tolerance=0.02, loss_tolerance=0.01)
-QUICK_DEFAULTS = dict(epochs=1, repeats=1, tolerance=0.05, loss_tolerance=0.05)
+SWEEP_LRS = [1e-10, 0.01, 0.1, 1, 1e5]  # the exercises' learning-rate grid
+DEFAULTS = dict(epochs=5, repeats=3, tolerance=0.02, loss_tolerance=0.01, sweep_train=None)
+QUICK_DEFAULTS = dict(epochs=1, repeats=1, tolerance=0.05, loss_tolerance=0.05, sweep_train=2000)
 positive_int, positive_float = argparse_type(int, check_positive_int), argparse_type(float, check_positive)
 
 
@@ -59,6 +71,9 @@ def parse_args(argv=None):
                         help='folder with the four Fashion-MNIST files (default: the usual search)')
     parser.add_argument('--quick', action='store_true',
                         help='smoke check in seconds: changes the defaults marked --quick above')
+    parser.add_argument('--no-sweep', action='store_true', help='skip timing the parallel sweep')
+    parser.add_argument('--sweep-train', type=positive_int,
+                        help='training examples of each sweep run (default all; --quick: 2000)')
     parser.add_argument('--memory-probe', action='store_true',
                         help='only print the memory that loading the data and one epoch of d2l_ext take')
     args = parser.parse_args(argv)
@@ -139,6 +154,32 @@ def floor_train(net, batches, loss, num_epochs, trainer):
     nd.waitall()
 
 
+def run_book(runs, net, loss, trainer):
+    return book_train(net, *runs.book_iters, loss, runs.args.epochs, runs.args.batch_size, trainer)[-1]
+
+
+def run_d2l_ext(runs, net, loss, trainer):
+    args = runs.args
+    return d2l.train_ch3(net, *runs.d2l_iters, loss, args.epochs, args.batch_size, None, None, trainer,
+                         verbose=False, plot=False)[-1]
+
+
+def run_floor(runs, net, loss, trainer):
+    floor_train(net, runs.batches, loss, runs.args.epochs, trainer)
+
+
+def run_hybrid_floor(runs, net, loss, trainer):
+    hybrid = nn.HybridSequential()
+    hybrid.add(net[0])  # the same Dense layer and parameters, in a container that can be hybridized
+    for block in (hybrid, loss):
+        block.hybridize(static_alloc=True, static_shape=True)
+    floor_train(hybrid, runs.batches, loss, runs.args.epochs, trainer)
+
+
+PIPELINES = {'book': run_book, 'd2l_ext': run_d2l_ext, 'np_api': run_d2l_ext, 'floor': run_floor,
+             'hybrid_floor': run_hybrid_floor}
+
+
 class Runs:
     """Builds each pipeline's inputs once and times one seeded training run of it on demand."""
 
@@ -152,22 +193,28 @@ class Runs:
 
     def run(self, pipeline):
         """(examples per second, last epoch's stats or None) of one run of `pipeline`."""
-        args = self.args
-        d2l.seed_all(args.seed)
+        d2l.seed_all(self.args.seed)
         if pipeline == 'np_api':
-            npx.set_np()  # reset below, once the run is timed
-        net, loss, trainer = build_model(args.lr)
+            npx.set_np()  # before the model is built, so that its parameters are mxnet.np arrays
+        try:
+            net, loss, trainer = build_model(self.args.lr)
+            start = time.perf_counter()
+            last = PIPELINES[pipeline](self, net, loss, trainer)
+            return self.examples / (time.perf_counter() - start), last
+        finally:
+            npx.reset_np()
+
+
+def time_sweeps(args):
+    """Seconds of d2l.sweep over the exercises' lr grid with n_jobs 1, then -1 twice; whether all equal."""
+    options = dict(lr=SWEEP_LRS, num_epochs=args.epochs, seed=args.seed, data_root=args.root,
+                   num_train=args.sweep_train)
+    seconds, tables = [], []
+    for n_jobs in (1, -1, -1):
         start = time.perf_counter()
-        if pipeline == 'book':
-            last = book_train(net, *self.book_iters, loss, args.epochs, args.batch_size, trainer)[-1]
-        elif pipeline in ('d2l_ext', 'np_api'):
-            last = d2l.train_ch3(net, *self.d2l_iters, loss, args.epochs, trainer,
-                                 verbose=False, plot=False)[-1]
-        else:
-            last = floor_train(net, self.batches, loss, args.epochs, trainer)
-        speed = self.examples / (time.perf_counter() - start)
-        npx.reset_np()
-        return speed, last
+        tables.append(d2l.sweep(**options, n_jobs=n_jobs))
+        seconds.append(time.perf_counter() - start)
+    return seconds, all(table.equals(tables[0]) for table in tables[1:])
 
 
 def _memory_mb():
@@ -225,6 +272,7 @@ def main(argv=None):
     except d2l.DataError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
+    load_before = os.getloadavg()[0]
     speeds, lasts = {name: [] for name in PIPELINES}, {name: [] for name in PIPELINES}
     for _ in range(args.repeats):
         for name in PIPELINES:
@@ -237,20 +285,35 @@ def main(argv=None):
     print(f'Fashion-MNIST {runs.data.release}: {args.epochs} epochs x {len(runs.data.train_labels)} examples, '
           f'batch {args.batch_size}, lr {args.lr}, {args.repeats} repeats')
     print('examples/s = training examples per second of wall time (book, d2l_ext: with the test pass)')
-    print(f'{"pipeline":<9} {"median":>9}  runs')
+    width = max(map(len, PIPELINES))
+    print(f'{"pipeline":<{width}} {"median":>9}  runs')
     for name in PIPELINES:
-        print(f'{name:<9} {median[name]:>9,.0f}  ' + ', '.join(f'{s:,.0f}' for s in speeds[name]))
+        print(f'{name:<{width}} {median[name]:>9,.0f}  ' + ', '.join(f'{s:,.0f}' for s in speeds[name]))
+    print('ratio = median over the repeats of the ratio within a repeat, whose runs follow each other')
     for ratio, target in TARGETS.items():
         top, bottom = ratio.split('/')
-        value = median[top] / median[bottom]
-        print(f'ratio {ratio}: {value:.2f} (target >= {target}: {"met" if value >= target else "missed"})')
+        paired = [a / b for a, b in zip(speeds[top], speeds[bottom])]
+        value = statistics.median(paired)
+        verdict = f' (target >= {target}: {"met" if value >= target else "missed"})' if target else ''
+        print(f'ratio {ratio}: {value:.2f}{verdict}  runs: ' + ', '.join(f'{r:.2f}' for r in paired))
     print(f'memory of the loaded data: peak RSS {peak:.0f} MB, resident after one epoch {resident:.0f} MB, '
           f'above a fresh mxnet + d2l_ext process (VmHWM, VmRSS minus VmRSS before loading; '
           f'target < {MEMORY_TARGET_MB} MB: {"met" if peak < MEMORY_TARGET_MB else "missed"})')
+    sweeps_equal = True
+    if not args.no_sweep:
+        (serial, cold, warm), sweeps_equal = time_sweeps(args)
+        print(f'sweep lr={SWEEP_LRS}, {args.epochs} epochs, {args.sweep_train or "all"} examples, '
+              f'{cores()} cores: n_jobs=1 {serial:.1f} s, n_jobs=-1 {cold:.1f} s '
+              f'(starting the workers), {warm:.1f} s (reusing them)')
+        print(f'ratio sweep serial/parallel: {serial / cold:.2f} with start, {serial / warm:.2f} reusing '
+              f'(target >= {SWEEP_TARGET}: {"met" if serial / cold >= SWEEP_TARGET else "missed"}); tables '
+              + ('equal' if sweeps_equal else 'DIFFER'))
+    print(f'load average (1 min) on {cores()} cores: {load_before:.1f} before, {os.getloadavg()[0]:.1f} after '
+          '(above the core count, other processes shared the machine and the timings)')
     results = [agreement(book, ours, args) for book, ours in zip(lasts['book'], lasts['d2l_ext'])]
     failed = [line for ok, line in results if not ok]
     print(failed[0] if failed else results[0][1])
-    return 1 if failed else 0
+    return 1 if failed or not sweeps_equal else 0
 
 
 if __name__ == '__main__':

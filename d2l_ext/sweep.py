@@ -1,4 +1,5 @@
 """Hyperparameter grids of seeded experiments, as a tidy table, and a figure of them."""
+import functools
 import itertools
 import math
 
@@ -6,6 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
 
+from . import parallel
 from .checks import check_non_negative, check_positive, check_positive_int, check_seed
 from .models import run_experiment
 from .training import DivergenceError, EpochStats
@@ -26,24 +28,32 @@ def _values(name, values, check):
     return values
 
 
-def sweep(lr=0.1, batch_size=256, num_epochs=5, impl='concise', weight_decay=0.0, seed=0, **options):
+def sweep(lr=0.1, batch_size=256, num_epochs=5, impl='concise', weight_decay=0.0, seed=0, *, n_jobs=1,
+          **options):
     """Train one model per combination of `lr` x `batch_size` x `weight_decay`, each seeded with `seed`.
 
     Returns a DataFrame with one row per run and epoch: lr, batch_size, weight_decay, epoch, loss,
     train_acc, test_acc, diverged. A run whose loss stops being finite is kept with `diverged` True:
-    the epochs it completed as they were, NaN metrics from the epoch that diverged on. `options` go to `run_experiment` (num_train, data_root, ctx, ...).
+    the epochs it completed as they were, NaN metrics from the epoch that diverged on. `n_jobs` runs
+    that many runs at once in worker processes (-1: one per core; 1, the default: one after another);
+    the table is the same either way. `options` go to `run_experiment` (num_train, data_root, ctx, ...).
     """
     check_positive_int('num_epochs', num_epochs)
     check_seed('seed', seed)
-    grid = itertools.product(_values('lr', lr, check_positive), _values('batch_size', batch_size, check_positive_int),
-                             _values('weight_decay', weight_decay, check_non_negative))
-    rows = []
-    for run_lr, run_batch_size, run_weight_decay in grid:
-        history, diverged = history_or_divergence(
-            num_epochs, lambda: run_experiment(run_lr, run_batch_size, num_epochs, impl, run_weight_decay, seed,
-                                               **options))
-        rows += [(run_lr, run_batch_size, run_weight_decay, *row, diverged) for row in history]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    grid = list(itertools.product(_values('lr', lr, check_positive),
+                                  _values('batch_size', batch_size, check_positive_int),
+                                  _values('weight_decay', weight_decay, check_non_negative)))
+    workers = parallel.workers(n_jobs, len(grid))
+    run = functools.partial(_run_rows, num_epochs=num_epochs, impl=impl, seed=seed, **options)
+    runs = parallel.map_in_processes(run, grid, workers) if workers > 1 else map(run, grid)
+    return pd.DataFrame([row for rows in runs for row in rows], columns=COLUMNS)
+
+
+def _run_rows(point, num_epochs, impl, seed, **options):
+    """The table rows of one run of the grid: `point` is (lr, batch_size, weight_decay)."""
+    history, diverged = history_or_divergence(
+        num_epochs, lambda: run_experiment(*point[:2], num_epochs, impl, point[2], seed, **options))
+    return [(*point, *row, diverged) for row in history]
 
 
 def history_or_divergence(num_epochs, train):

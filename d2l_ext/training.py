@@ -9,6 +9,7 @@ from mxnet import autograd, gluon, nd
 
 from .arrays import as_legacy
 from .checks import check_positive, check_positive_int
+from .compiled import compile_model, count_correct
 from .plotting import TrainingPlot, in_notebook, show_images
 from .fashion_mnist import get_fashion_mnist_labels
 
@@ -61,17 +62,9 @@ def cross_entropy(y_hat, y):
     return -nd.pick(y_hat, y).log()
 
 
-def _count_correct(outputs, labels):
-    """Correct predictions of a whole pass from its per-batch outputs, in a few operators at its end:
-    for a model this small, each per-batch operator costs about as much as the model itself."""
-    outputs, labels = [as_legacy(x) for x in outputs], [as_legacy(y) for y in labels]  # either array API
-    predictions = nd.concat(*outputs, dim=0).argmax(axis=1)
-    return (predictions == nd.cast(nd.concat(*labels, dim=0), 'float32')).sum().asscalar()
-
-
 def accuracy(y_hat, y):
     """Fraction of rows of `y_hat` whose largest entry is at the label `y`."""
-    return _count_correct([y_hat], [y]) / y.shape[0]
+    return as_legacy(count_correct(y_hat, y)).asscalar() / y.shape[0]
 
 
 def _infer_ctx(net, params):
@@ -86,18 +79,23 @@ def _infer_ctx(net, params):
     return mx.cpu()
 
 
-def evaluate_accuracy(data_iter, net, ctx=None):
-    """Accuracy of `net` over `data_iter`; either argument order of the book's editions works."""
+def evaluate_accuracy(data_iter, net, ctx=None, *, compiled=None):
+    """Accuracy of `net` over `data_iter`; either argument order of the book's editions works.
+
+    Correct predictions are counted on the device and read once at the end; `compiled` (a
+    `CompiledModel` of `net`) counts them in one operator per batch.
+    """
     if callable(data_iter) and not callable(net):
         data_iter, net = net, data_iter
     ctx = ctx or _infer_ctx(net, None)
-    outputs, labels = [], []
+    counts, n = [], 0
     for X, y in data_iter:
-        outputs.append(net(X.as_in_context(ctx)))
-        labels.append(y.as_in_context(ctx))
-    if not labels:
+        X, y = X.as_in_context(ctx), y.as_in_context(ctx)
+        counts.append(as_legacy(compiled.evaluate(X, y) if compiled else count_correct(net(X), y)))
+        n += y.shape[0]
+    if not n:
         raise ValueError('data_iter yielded no batches')
-    return _count_correct(outputs, labels) / sum(y.shape[0] for y in labels)
+    return nd.add_n(*counts).asscalar() / n
 
 
 def sgd(params, lr, batch_size):
@@ -126,29 +124,36 @@ def _check_output_shape(y_hat, y):
                          'expected (batch_size, num_classes)')
 
 
-def train_epoch_ch3(net, train_iter, loss, updater, ctx=None):
+def train_epoch_ch3(net, train_iter, loss, updater, ctx=None, *, compiled=None):
     """One pass over `train_iter`; returns (mean loss, train accuracy) read from the device once.
 
-    `updater` is a callable of the batch size or, as from 0.7 on, a gluon.Trainer."""
+    With `compiled` (a `CompiledModel` of `net` and `loss`) every batch after the first is one operator;
+    the first runs imperatively, which checks the output's shape and finishes deferred initialisation.
+    `updater` is a callable of the batch size or, as from 0.7 on, a gluon.Trainer.
+    """
     updater = _as_updater(None, None, updater)
     ctx = ctx or _infer_ctx(net, None)
-    losses, outputs, labels = [], [], []
+    losses, counts, n = [], [], 0
     for X, y in train_iter:
         X, y = X.as_in_context(ctx), y.as_in_context(ctx)
+        batch_size = y.shape[0]
         with autograd.record():
-            y_hat = net(X)
-            if not labels:
-                _check_output_shape(y_hat, y)
-            l = loss(y_hat, y)
+            if compiled and n:
+                l, loss_sum, correct = compiled.train(X, y)
+            else:
+                y_hat = net(X)
+                if not n:
+                    _check_output_shape(y_hat, y)
+                l = loss(y_hat, y)
+                loss_sum, correct = l.sum(), count_correct(y_hat.detach(), y)
         l.backward()  # the same gradients as l.sum().backward(), one recorded operator fewer
-        updater(y.shape[0])
-        losses.append(as_legacy(l).sum())
-        outputs.append(y_hat.detach())
-        labels.append(y)
-    if not labels:
+        updater(batch_size)
+        losses.append(as_legacy(loss_sum))  # either array API; the sums are read once, as NDArrays
+        counts.append(as_legacy(correct))
+        n += batch_size
+    if not n:
         raise ValueError('train_iter yielded no batches')
-    n = sum(y.shape[0] for y in labels)
-    return nd.add_n(*losses).asscalar() / n, _count_correct(outputs, labels) / n
+    return nd.add_n(*losses).asscalar() / n, nd.add_n(*counts).asscalar() / n
 
 
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, params=None, lr=None,
@@ -167,16 +172,18 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, par
         check_positive_int('batch_size', batch_size)
     updater = _as_updater(params, lr, trainer)
     ctx = ctx or _infer_ctx(net, params)
+    compiled = compile_model(net, loss)
     figure = plot if hasattr(plot, 'update') else TrainingPlot(num_epochs) if (
         in_notebook() if plot is None else plot) else None
     history = History()
     for epoch in range(1, num_epochs + 1):
-        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater, ctx)
+        train_loss, train_acc = train_epoch_ch3(net, train_iter, loss, updater, ctx, compiled=compiled)
         if not math.isfinite(train_loss):
             raise DivergenceError(f'epoch {epoch}: the training loss is {train_loss}, so training diverged. '
                                   'The learning rate is most likely too large: try a smaller one (the book uses 0.1).',
                                   history)
-        history.append(EpochStats(epoch, train_loss, train_acc, evaluate_accuracy(test_iter, net, ctx)))
+        test_acc = evaluate_accuracy(test_iter, net, ctx, compiled=compiled)
+        history.append(EpochStats(epoch, train_loss, train_acc, test_acc))
         if verbose:
             print(history[-1])
         if figure:

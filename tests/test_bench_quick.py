@@ -1,4 +1,4 @@
-"""The pipeline benchmark's smoke run: all three pipelines train and book and d2l_ext agree."""
+"""The pipeline benchmark's smoke run: every pipeline trains, book and d2l_ext agree, sweeps are equal."""
 import importlib.util
 import re
 import subprocess
@@ -24,12 +24,15 @@ def test_quick_run_trains_every_pipeline_and_reports_its_figures(real_data_dir):
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert out.startswith('Fashion-MNIST 2017-08-31: 1 epochs x 60000 examples, batch 256, lr 0.1, 1 repeats')
-    for pipeline in ('book', 'd2l_ext', 'np_api', 'floor'):
+    for pipeline in ('book', 'd2l_ext', 'np_api', 'floor', 'hybrid_floor'):
         assert re.search(rf'^{pipeline} +[\d,]+  [\d,]+$', out, re.MULTILINE), pipeline
-    for ratio in ('d2l_ext/book', 'd2l_ext/floor', 'np_api/d2l_ext'):
-        assert re.search(rf'^ratio {ratio}: \d+\.\d\d \(target', out, re.MULTILINE), ratio
+    for ratio in ('d2l_ext/book', 'd2l_ext/floor', 'd2l_ext/hybrid_floor', 'np_api/d2l_ext'):
+        assert re.search(rf'^ratio {ratio}: \d+\.\d\d', out, re.MULTILINE), ratio
+    assert re.search(r'^sweep lr=.*, 1 epochs, 2000 examples, \d+ cores: n_jobs=1 [\d.]+ s', out, re.MULTILINE)
+    assert re.search(r'^ratio sweep serial/parallel: .*; tables equal$', out, re.MULTILINE)
     assert re.search(r'^memory of the loaded data: peak RSS \d+ MB, resident after one epoch -?\d+ MB',
                      out, re.MULTILINE)
+    assert re.search(r'^load average \(1 min\) on \d+ cores: [\d.]+ before', out, re.MULTILINE)
     assert re.search(r'^after 1 epochs: book test acc 0\.\d{3} .*: agree$', out, re.MULTILINE)
 
 

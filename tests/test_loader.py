@@ -77,3 +77,4 @@ def test_num_train_keeps_the_first_training_examples(real_data_dir):
     assert sorted(labels_of_one_epoch(train_iter)) == sorted(data.train_labels[:500])
     with pytest.raises(ValueError, match='num_train must be at most 60000, got 60001'):
         d2l.load_data_fashion_mnist(256, root=real_data_dir, num_train=60001)
+

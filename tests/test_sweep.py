@@ -4,12 +4,14 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib import pyplot as plt
 from mxnet import gluon, init, nd
 from mxnet.gluon import nn
 
 import d2l_ext as d2l
+from d2l_ext import parallel
 
 sweep_module = importlib.import_module('d2l_ext.sweep')  # the module; `d2l_ext.sweep` is the function
 
@@ -132,3 +134,32 @@ def test_mlp_is_784_256_128_64_10_and_learns_far_beyond_chance():
     assert [layer.weight.shape for layer in model.net] == [(256, 784), (128, 256), (64, 128), (10, 64)]
     assert model.weight().shape == (10, 64) and model.bias().shape == (10,)
     assert d2l.sweep(impl='concise', num_train=5000, num_epochs=2)['test_acc'].tolist() != runs['test_acc'].tolist()
+
+
+def test_parallel_sweep_returns_the_serial_table_bit_for_bit():
+    grid = dict(lr=[0.1, 1, 1e5], num_epochs=2, impl='scratch', num_train=2000)
+    serial = d2l.sweep(**grid)
+    in_workers = d2l.sweep(**grid, n_jobs=2)
+    diverged = in_workers.groupby('lr')['diverged'].all()
+    assert not diverged[0.1] and diverged[1e5]  # the diverging run came back as rows, not an exception
+    pd.testing.assert_frame_equal(in_workers, serial, check_exact=True)
+    assert in_workers.equals(serial)
+
+
+@pytest.mark.parametrize('n_jobs', [0, 1.5, '2', True, None, -3])
+def test_bad_n_jobs_is_refused_before_any_training(n_jobs, monkeypatch):
+    monkeypatch.setattr(parallel, 'cores', lambda: 2)
+    monkeypatch.setattr(sweep_module, 'run_experiment', lambda *args, **kwargs: pytest.fail('trained'))
+    with pytest.raises(ValueError, match='n_jobs'):
+        d2l.sweep(n_jobs=n_jobs)
+
+
+def test_n_jobs_counts_like_scikit_learn(monkeypatch):
+    monkeypatch.setattr(parallel, 'cores', lambda: 4)
+    assert [parallel.workers(n_jobs, 10) for n_jobs in (1, 3, -1, -2, -4)] == [1, 3, 4, 3, 1]
+    assert parallel.workers(-1, 2) == 2 and parallel.workers(8, 3) == 3  # never more workers than runs
+
+
+def test_an_error_in_a_worker_reaches_the_caller(tmp_path):
+    with pytest.raises(d2l.DataError):
+        d2l.sweep(lr=[0.1, 0.2], num_epochs=1, data_root=tmp_path, n_jobs=2)

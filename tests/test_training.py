@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from mxnet import gluon, init, nd
+from mxnet import autograd, gluon, init, nd
 from mxnet.gluon import loss as gloss, nn
 
 import d2l_ext as d2l
@@ -160,3 +160,78 @@ def test_books_concise_code_reaches_080_on_fashion_mnist(real_data_dir, capsys):
     history = d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size, None, None, trainer)
     assert len(capsys.readouterr().out.splitlines()) == num_epochs
     assert history[-1].test_acc >= 0.80 and history[-1].train_acc >= 0.80
+
+
+def parameters(net):
+    return {name: param for name, param in net.collect_params().items()}
+
+
+@pytest.mark.parametrize('hybridized', [False, True])
+def test_train_ch3_leaves_the_users_net_as_it_was(hybridized):
+    d2l.seed_all(0)
+    net = nn.HybridSequential() if hybridized else nn.Sequential()
+    net.add(nn.Dense(3))
+    net.initialize(init.Normal(sigma=0.01))
+    if hybridized:
+        net.hybridize()
+    before = parameters(net)
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    d2l.train_ch3(net, blobs(1), blobs(2), gloss.SoftmaxCrossEntropyLoss(), 2, trainer, verbose=False)
+    assert type(net) is (nn.HybridSequential if hybridized else nn.Sequential) and len(net) == 1
+    assert net[0]._active is hybridized and getattr(net, '_active', False) is hybridized
+    after = parameters(net)
+    assert after.keys() == before.keys() and all(after[name] is before[name] for name in before)
+    X = blobs(3)[0][0]
+    expected = nd.dot(X, net[0].weight.data().T) + net[0].bias.data()
+    np.testing.assert_allclose(net(X).asnumpy(), expected.asnumpy(), rtol=1e-6)
+
+
+def train_fashion_mnist(loss, num_train=2000, epochs=2):
+    """The book's 3.7 code on the first `num_train` images; returns the history and the trained weight."""
+    d2l.seed_all(0)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256, num_train=num_train)
+    net = nn.Sequential()
+    net.add(nn.Dense(10))
+    net.initialize(init.Normal(sigma=0.01))
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    history = d2l.train_ch3(net, train_iter, test_iter, loss, epochs, 256, None, None, trainer, verbose=False)
+    return history, net[0].weight.data().asnumpy()
+
+
+def test_the_compiled_path_computes_what_the_imperative_one_does(real_data_dir):
+    compiled, compiled_weight = train_fashion_mnist(gloss.SoftmaxCrossEntropyLoss())
+    loss = gloss.SoftmaxCrossEntropyLoss()
+    imperative, imperative_weight = train_fashion_mnist(lambda y_hat, y: loss(y_hat, y))  # not a Block
+    assert compiled == imperative
+    np.testing.assert_array_equal(compiled_weight, imperative_weight)
+
+
+def test_printed_numbers_are_those_of_a_plain_loop(real_data_dir):
+    history, _ = train_fashion_mnist(gloss.SoftmaxCrossEntropyLoss())
+    d2l.seed_all(0)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256, num_train=2000)
+    net = nn.Sequential()
+    net.add(nn.Dense(10))
+    net.initialize(init.Normal(sigma=0.01))
+    loss = gloss.SoftmaxCrossEntropyLoss()
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+    for row in history:
+        loss_sum, correct = 0.0, 0
+        for X, y in train_iter:
+            with autograd.record():
+                y_hat = net(X)
+                l = loss(y_hat, y)
+            l.backward()
+            trainer.step(X.shape[0])
+            loss_sum += l.sum().asscalar()
+            correct += (y_hat.argmax(axis=1).asnumpy() == y.asnumpy()).sum()
+        test_correct = sum((net(X).argmax(axis=1).asnumpy() == y.asnumpy()).sum() for X, y in test_iter)
+        assert str(row) == str(d2l.EpochStats(row.epoch, loss_sum / 2000, correct / 2000, test_correct / 10000))
+
+
+def test_a_hooked_net_runs_imperatively_so_its_hooks_see_every_batch():
+    net, trainer = concise_model()
+    calls = []
+    net.register_forward_hook(lambda block, inputs, output: calls.append(inputs[0].shape[0]))
+    d2l.train_ch3(net, blobs(1), blobs(2), gloss.SoftmaxCrossEntropyLoss(), 1, trainer, verbose=False)
+    assert calls == [50] * 24  # 12 training and 12 test batches
