@@ -30,18 +30,21 @@ def gz_data_dir(real_data_dir, tmp_path_factory):
     return folder
 
 
-def copy_data(gz_data_dir, folder):
-    """Copy the four `.gz` files (and nothing else that shares their folder) into `folder`."""
-    folder.mkdir(parents=True)
-    for name in fashion_mnist.FILES:
-        shutil.copy(gz_data_dir / f'{name}.gz', folder)
-    return folder
+@pytest.fixture(scope='session')
+def copy_data(gz_data_dir):
+    """A function that copies the four `.gz` files (and nothing else of their folder) into a new folder."""
+    def copy(folder):
+        folder.mkdir(parents=True)
+        for name in fashion_mnist.FILES:
+            shutil.copy(gz_data_dir / f'{name}.gz', folder)
+        return folder
+    return copy
 
 
 @pytest.fixture
-def data_copy(tmp_path, gz_data_dir):
+def data_copy(tmp_path, copy_data):
     """A private copy of the four .gz files that a test may truncate, corrupt or delete."""
-    return copy_data(gz_data_dir, tmp_path / 'fashion-mnist')
+    return copy_data(tmp_path / 'fashion-mnist')
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 
 from d2l_ext import fashion_mnist
 from d2l_ext.fashion_mnist import DataError, read_fashion_mnist
-from conftest import copy_data
 
 LABELS = 't10k-labels-idx1-ubyte'
 
@@ -35,9 +34,9 @@ def test_default_search_falls_back_to_the_system_copy(data_copy, offline_home, m
     assert fashion_mnist.locate(download=False) == data_copy
 
 
-def test_mxnet_cache_comes_before_the_system_copy(data_copy, offline_home, monkeypatch, gz_data_dir):
+def test_mxnet_cache_comes_before_the_system_copy(data_copy, offline_home, monkeypatch, copy_data):
     monkeypatch.setattr(fashion_mnist, 'SYSTEM_DIRS', [data_copy])
-    copy_data(gz_data_dir, offline_home)
+    copy_data(offline_home)
     assert fashion_mnist.locate(download=False) == offline_home
 
 
@@ -102,9 +101,9 @@ def test_mixed_releases_are_refused(data_copy, monkeypatch):
 
 
 @pytest.fixture
-def mirror(tmp_path, gz_data_dir, monkeypatch):
+def mirror(tmp_path, copy_data, monkeypatch):
     """A local HTTP mirror on 127.0.0.1 serving a copy of the real files; yields its folder."""
-    folder = copy_data(gz_data_dir, tmp_path / 'mirror')
+    folder = copy_data(tmp_path / 'mirror')
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
