@@ -5,7 +5,7 @@ import mxnet as mx
 import numpy as np
 from mxnet import nd
 
-from .arrays import as_active
+from .arrays import as_active, as_legacy
 from .checks import check_positive_int
 from .fashion_mnist import read_fashion_mnist
 
@@ -36,7 +36,8 @@ class ArrayLoader:
     def __iter__(self):
         order = np.random.permutation(len(self.images)) if self.shuffle else None  # drawn here, as seeded
         labels = self.labels if order is None else self.labels[order]
-        labels = nd.from_numpy(np.ascontiguousarray(labels, dtype=np.int32), zero_copy=True)
+        # In the active array API from here on: slices of it are then batches of it, with no per-batch conversion.
+        labels = as_active(nd.from_numpy(np.ascontiguousarray(labels, dtype=np.int32), zero_copy=True))
         n, size = len(self.images), self.batch_size
         on_cpu = self.ctx.device_type == 'cpu'  # where from_numpy puts them: no per-batch move needed
         for chunk_start in range(0, n, size * self.BATCHES_PER_CHUNK):
@@ -44,15 +45,16 @@ class ArrayLoader:
             rows = slice(chunk_start, chunk_stop) if order is None else order[chunk_start:chunk_stop]
             chunk = self.images[rows][:, None].astype(np.float32)
             chunk /= 255  # in numpy, as ToTensor does: MXNet's uint8 cast is several times slower
-            chunk = nd.from_numpy(chunk, zero_copy=True)  # one handover to MXNet per chunk, not per batch
+            chunk = as_active(nd.from_numpy(chunk, zero_copy=True))  # one handover to MXNet per chunk
             for start in range(chunk_start, chunk_stop, size):
                 stop = min(start + size, chunk_stop)
                 X, y = chunk[start - chunk_start:stop - chunk_start], labels[start:stop]
                 if self.resize:
-                    X = nd.contrib.BilinearResize2D(X, height=self.resize[0], width=self.resize[1])
+                    X = as_active(nd.contrib.BilinearResize2D(as_legacy(X), height=self.resize[0],
+                                                              width=self.resize[1]))
                 if not on_cpu:
                     X, y = X.as_in_context(self.ctx), y.as_in_context(self.ctx)
-                yield as_active(X), as_active(y)
+                yield X, y
 
 
 def load_data_fashion_mnist(batch_size, resize=None, root=None, ctx=None, download=True, *, num_train=None):
