@@ -309,7 +309,7 @@ def main(argv=None):
               f'(target >= {SWEEP_TARGET}: {"met" if serial / cold >= SWEEP_TARGET else "missed"}); tables '
               + ('equal' if sweeps_equal else 'DIFFER'))
     print(f'load average (1 min) on {cores()} cores: {load_before:.1f} before, {os.getloadavg()[0]:.1f} after '
-          '(above the core count, other processes shared the machine and the timings)')
+          '(the book pipeline\'s 4 worker processes count too; a load above that before means a shared machine)')
     results = [agreement(book, ours, args) for book, ours in zip(lasts['book'], lasts['d2l_ext'])]
     failed = [line for ok, line in results if not ok]
     print(failed[0] if failed else results[0][1])
