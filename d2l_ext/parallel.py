@@ -5,9 +5,18 @@ import multiprocessing
 import numbers
 import os
 import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 # compute threads of each worker: OpenMP (MXNet's operators, oneDNN) and OpenBLAS
 THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')
+# MXNet's NaiveEngine runs each operator on the calling thread. With its default engine, a run keeps two
+# threads busy (Python's, and the engine's that executes), so two workers on two cores would only take
+# turns; the results are the same bit for bit either way.
+ENGINE_VARIABLES = {'MXNET_ENGINE_TYPE': 'NaiveEngine'}
+MAIN_GUARD_HINT = ('a worker process of n_jobs stopped before it finished. Workers start a fresh Python that '
+                   'imports the calling script again: in a script, put the code that calls sweep(..., n_jobs=...) '
+                   "under `if __name__ == '__main__':` (the worker's own error is printed above)")
 
 
 def cores():
@@ -34,35 +43,52 @@ def map_in_processes(function, items, num_workers):
     up for the next call with as many workers (starting one costs seconds: MXNet and the data set load);
     an interrupt or error stops them, so that no leftover work delays the next call.
     """
-    pool = _pool(num_workers)
+    executor = _executor(num_workers)
     try:
-        return pool.map(function, items, chunksize=1)
+        return list(executor.map(function, items))
+    except BrokenProcessPool as err:
+        _stop_workers()
+        raise RuntimeError(MAIN_GUARD_HINT) from err
     except BaseException:
-        pool.terminate()
-        _pools.clear()
+        _stop_workers()
         raise
 
 
-_pools = {}  # at most one: {number of workers: Pool}
+_executors = {}  # at most one: {number of workers: ProcessPoolExecutor}
 
 
-def _pool(num_workers):
-    """The running pool of `num_workers` spawned workers; another size replaces it."""
-    if num_workers not in _pools:
-        for pool in _pools.values():
-            pool.terminate()
-        _pools.clear()
-        _pools[num_workers] = _start_pool(num_workers)
-    return _pools[num_workers]
+def _executor(num_workers):
+    """The running executor of `num_workers` spawned workers; another size replaces it."""
+    if num_workers not in _executors:
+        _stop_workers()
+        _executors[num_workers] = _start_workers(num_workers)
+    return _executors[num_workers]
 
 
-def _start_pool(num_workers):
+def _stop_workers():
+    """End the workers now, running work included (an interrupted sweep's runs are not wanted)."""
+    for executor in _executors.values():
+        for process in list(executor._processes.values()):  # the executor offers no public kill
+            process.terminate()
+        executor.shutdown(wait=True, cancel_futures=True)
+    _executors.clear()
+
+
+def _start_workers(num_workers):
     """Spawn the workers with one share of the cores' compute threads each, set before MXNet loads."""
     threads = str(max(1, cores() // num_workers))
-    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
-    os.environ.update({name: threads for name in THREAD_VARIABLES})  # the workers inherit it at start
+    settings = {**{name: threads for name in THREAD_VARIABLES}, **ENGINE_VARIABLES}
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)  # the workers inherit it when they start
     try:
-        return multiprocessing.get_context('spawn').Pool(num_workers, initializer=_ignore_interrupts)
+        executor = ProcessPoolExecutor(num_workers, multiprocessing.get_context('spawn'),
+                                       initializer=_ignore_interrupts)
+        for future in [executor.submit(os.getpid) for _ in range(num_workers)]:
+            future.result()  # start every worker now, while the variables are set
+        return executor
+    except BrokenProcessPool as err:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise RuntimeError(MAIN_GUARD_HINT) from err
     finally:
         for name, value in saved.items():
             if value is None:

@@ -2,6 +2,8 @@
 import importlib
 import math
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -163,3 +165,12 @@ def test_n_jobs_counts_like_scikit_learn(monkeypatch):
 def test_an_error_in_a_worker_reaches_the_caller(tmp_path):
     with pytest.raises(d2l.DataError):
         d2l.sweep(lr=[0.1, 0.2], num_epochs=1, data_root=tmp_path, n_jobs=2)
+
+
+def test_a_script_without_a_main_guard_gets_told_how_to_fix_it(tmp_path):
+    """Spawned workers import the calling script again; unguarded, they fail, and the caller must not hang."""
+    script = tmp_path / 'unguarded.py'
+    script.write_text('import d2l_ext as d2l\nd2l.sweep(lr=[0.1, 0.2], num_epochs=1, num_train=500, n_jobs=2)\n')
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "under `if __name__ == '__main__':`" in result.stderr
