@@ -1,6 +1,7 @@
 """Independent runs in worker processes, one per core, each with one compute thread so that they do
 not fight over cores. `spawn` workers start a fresh interpreter: safe with MXNet's threads and usable
 from Jupyter, since the work is a function of an importable module."""
+import contextlib
 import multiprocessing
 import numbers
 import os
@@ -16,7 +17,7 @@ THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'
 ENGINE_VARIABLES = {'MXNET_ENGINE_TYPE': 'NaiveEngine'}
 MAIN_GUARD_HINT = ('a worker process of n_jobs stopped before it finished. Workers start a fresh Python that '
                    'imports the calling script again: in a script, put the code that calls sweep(..., n_jobs=...) '
-                   "under `if __name__ == '__main__':` (the worker's own error is printed above)")
+                   "under `if __name__ == '__main__':`")
 
 
 def cores():
@@ -78,18 +79,34 @@ def _start_workers(num_workers):
     """Spawn the workers with one share of the cores' compute threads each, set before MXNet loads."""
     threads = str(max(1, cores() // num_workers))
     settings = {**{name: threads for name in THREAD_VARIABLES}, **ENGINE_VARIABLES}
-    saved = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)  # the workers inherit it when they start
-    try:
+    with _inherited_by_new_processes(settings):
         executor = ProcessPoolExecutor(num_workers, multiprocessing.get_context('spawn'),
                                        initializer=_ignore_interrupts)
-        for future in [executor.submit(os.getpid) for _ in range(num_workers)]:
-            future.result()  # start every worker now, while the variables are set
-        return executor
+        started = [executor.submit(os.getpid) for _ in range(num_workers)]  # each submit starts one
+    try:
+        for future in started:
+            future.result()
     except BrokenProcessPool as err:
         executor.shutdown(wait=False, cancel_futures=True)
         raise RuntimeError(MAIN_GUARD_HINT) from err
+    return executor
+
+
+@contextlib.contextmanager
+def _inherited_by_new_processes(variables):
+    """Processes started inside get these environment variables and a silent stderr: in Jupyter, MXNet's
+    line naming its engine and warnings of several workers interleaved would land in the cell's output.
+    Their errors still reach the caller, as exceptions."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    stderr = os.dup(2)
+    try:
+        with open(os.devnull, 'w') as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
     finally:
+        os.dup2(stderr, 2)
+        os.close(stderr)
         for name, value in saved.items():
             if value is None:
                 del os.environ[name]
