@@ -44,10 +44,9 @@ def map_in_processes(function, items, num_workers):
     up for the next call with as many workers (starting one costs seconds: MXNet and the data set load);
     an interrupt or error stops them, so that no leftover work delays the next call.
     """
-    executor = _executor(num_workers)
     try:
-        return list(executor.map(function, items))
-    except BrokenProcessPool as err:
+        return list(_executor(num_workers).map(function, items))
+    except BrokenProcessPool as err:  # a worker died: when starting, most likely an unguarded script
         _stop_workers()
         raise RuntimeError(MAIN_GUARD_HINT) from err
     except BaseException:
@@ -86,9 +85,9 @@ def _start_workers(num_workers):
     try:
         for future in started:
             future.result()
-    except BrokenProcessPool as err:
+    except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
-        raise RuntimeError(MAIN_GUARD_HINT) from err
+        raise
     return executor
 
 
