@@ -9,7 +9,7 @@ from . import gluon_dataset
 from .fashion_mnist import DataError, FashionMNIST, get_fashion_mnist_labels, read_fashion_mnist
 from .loader import ArrayLoader, load_data_fashion_mnist
 from .models import Model, build_model, run_experiment
-from .plotting import plot_history, show_fashion_mnist, show_images
+from .plotting import plot_history, show_fashion_mnist, show_images, show_weights
 from .training import (DivergenceError, EpochStats, History, accuracy, cross_entropy,
                        evaluate_accuracy, predict_ch3, seed_all, sgd, softmax, train_ch3, train_epoch_ch3)
 from .sweep import plot_sweep, sweep
@@ -20,6 +20,6 @@ gluon_dataset.install()  # the book's own gluon.data.vision.FashionMNIST(...) ca
 __all__ = ['Accumulator', 'ArrayLoader', 'DataError', 'DivergenceError', 'EpochStats', 'FashionMNIST',
            'History', 'Timer', 'accuracy', 'cross_entropy', 'evaluate_accuracy', 'get_fashion_mnist_labels',
            'load_data_fashion_mnist', 'plot_history', 'predict_ch3', 'read_fashion_mnist', 'seed_all', 'sgd',
-           'show_fashion_mnist', 'show_images', 'softmax', 'train_ch3', 'train_epoch_ch3',
+           'show_fashion_mnist', 'show_images', 'show_weights', 'softmax', 'train_ch3', 'train_epoch_ch3',
            'Model', 'build_model', 'run_experiment', 'sweep', 'plot_sweep', 'plt', 'set_axes', 'use_svg_display',
            'Explorer', 'explore']

@@ -3,6 +3,8 @@ from d2l.mxnet import set_axes
 from matplotlib import pyplot as plt  # noqa: F401  (registers Jupyter's inline figure display)
 from matplotlib.figure import Figure
 
+from .fashion_mnist import TEXT_LABELS
+
 
 def in_notebook():
     """True inside a Jupyter kernel, where live figures can be displayed."""
@@ -31,6 +33,20 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
 def show_fashion_mnist(images, labels):
     """The book's 3.5 helper: one row of 28 x 28 images titled with their text labels."""
     show_images(_as_numpy(images).reshape(-1, 28, 28), 1, len(labels), titles=labels)
+
+
+def show_weights(weights):
+    """The (10, 784) weights of a linear classifier as ten 28 x 28 images, one per class, on one scale
+    symmetric around 0 (red raises the class's score, blue lowers it, white is no effect); returns the axes."""
+    images = _as_numpy(weights).reshape(10, 28, 28)
+    limit = abs(images).max()
+    _, axes = plt.subplots(2, 5, figsize=(10, 4.4))
+    for ax, image, name in zip(axes.flat, images, TEXT_LABELS):
+        shown = ax.imshow(image, cmap='RdBu_r', vmin=-limit, vmax=limit)
+        ax.set_title(name)
+        ax.axis('off')
+    plt.colorbar(shown, ax=axes, shrink=0.8, label='weight')
+    return axes
 
 
 def plot_history(history, ax=None):
