@@ -11,8 +11,10 @@ from .loader import ArrayLoader, load_data_fashion_mnist
 from .models import Model, build_model, run_experiment
 from .plotting import plot_history, show_fashion_mnist, show_images, show_weights
 from .training import (DivergenceError, EpochStats, History, accuracy, cross_entropy,
-                       evaluate_accuracy, predict_ch3, seed_all, sgd, softmax, train_ch3, train_epoch_ch3)
-from .sweep import plot_sweep, sweep
+                       evaluate_accuracy, predict_ch3, sgd, softmax, train_ch3, train_epoch_ch3)
+from .seeding import seed_all
+from .sweep import sweep
+from .sweep_plot import plot_sweep
 from .explorer import Explorer, explore
 
 gluon_dataset.install()  # the book's own gluon.data.vision.FashionMNIST(...) calls read the verified files

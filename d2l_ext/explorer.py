@@ -9,13 +9,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .checks import check_non_negative, check_positive, check_positive_int, check_seed
-from .models import MODELS, run_experiment
-from .sweep import COLUMNS, history_or_divergence, plot_sweep
+from .models import MODELS, TRAIN_SIZE, check_impl, check_num_train, run_experiment
+from .sweep_plot import plot_sweep
+from .table import COLUMNS, history_or_divergence, run_rows
 
-TRAIN_SIZE = 60000  # images in Fashion-MNIST's training set
 KNOBS = ('lr', 'batch_size', 'num_epochs', 'weight_decay', 'impl', 'num_train', 'seed')  # in label order
-RUN_COLUMNS = ('run', 'impl', 'lr', 'batch_size', 'weight_decay', 'num_epochs', 'num_train', 'seed',
-               *COLUMNS[3:], 'stopped')
 FORMATS = {'lr': '{:g}', 'weight_decay': '{:g}', 'loss': '{:.4g}', 'train_acc': '{:.3f}', 'test_acc': '{:.3f}'}
 
 # Logarithmic grids of the sliders; a default that is off the grid is added to it.
@@ -58,14 +56,11 @@ class Explorer:
         check_positive_int('num_epochs', num_epochs)
         check_non_negative('weight_decay', weight_decay)
         check_seed('seed', seed)
-        if impl not in MODELS:
-            raise ValueError(f'impl must be one of {", ".join(MODELS)}, got {impl!r}')
+        check_impl('impl', impl)
         num_train = TRAIN_SIZE if num_train is None else num_train
-        check_positive_int('num_train', num_train)
-        if num_train > TRAIN_SIZE:
-            raise ValueError(f'num_train must be at most {TRAIN_SIZE}, got {num_train}')
+        check_num_train('num_train', num_train)
         self.options = options
-        self.runs = pd.DataFrame(columns=RUN_COLUMNS)
+        self.runs = pd.DataFrame(columns=COLUMNS)
         self._stop = threading.Event()
         self._lock = threading.Lock()  # held while a run trains
         self._thread = None
@@ -163,11 +158,10 @@ class Explorer:
         stopped = False
         try:
             history, diverged = history_or_divergence(config['num_epochs'], lambda: run_experiment(
-                config['lr'], config['batch_size'], config['num_epochs'], config['impl'], config['weight_decay'],
-                config['seed'], num_train=config['num_train'], progress=live.batches, plot=live, **self.options))
+                **config, progress=live.batches, plot=live, **self.options))
         except RunStopped:
             history, diverged, stopped = live.history, False, True
-        rows = _rows(number, config, history, diverged, stopped)
+        rows = run_rows(number, config, history, diverged, stopped)
         self.runs = pd.concat([self.runs, rows], ignore_index=True) if len(self.runs) else rows
         self._draw(self.runs)
         self.status.value = self._outcome(number, history, diverged, stopped)
@@ -187,7 +181,7 @@ class Explorer:
     def _draw(self, runs):
         """Redraw the curves of `runs` and the table of their last epochs."""
         figure = Figure(figsize=(12, 2.8), layout='tight')
-        axes = plot_sweep(runs, axes=figure.subplots(1, 3), by=KNOBS)
+        axes = plot_sweep(runs, axes=figure.subplots(1, 3), by=KNOBS, numbered=True)
         for ax in axes:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(runs):
@@ -210,13 +204,6 @@ class Explorer:
         return bundle
 
 
-def _rows(number, config, history, diverged, stopped):
-    """One row per epoch of a run, with every knob of it."""
-    knobs = [number, config['impl'], config['lr'], config['batch_size'], config['weight_decay'],
-             config['num_epochs'], config['num_train'], config['seed']]
-    return pd.DataFrame([(*knobs, *row, diverged, stopped) for row in history], columns=RUN_COLUMNS)
-
-
 class _LiveRun:
     """The hooks of one run: wraps its minibatches (progress, Stop) and gets each finished epoch (curves, log)."""
 
@@ -234,7 +221,7 @@ class _LiveRun:
         self.history = list(history)
         self.explorer.progress.value = len(history)
         self.log(f'run {self.number}: {history[-1]}')
-        rows = _rows(self.number, self.config, self.history, False, False)
+        rows = run_rows(self.number, self.config, self.history)
         runs = self.explorer.runs
         self.explorer._draw(pd.concat([runs, rows], ignore_index=True) if len(runs) else rows)
 

@@ -14,11 +14,12 @@ class ArrayLoader:
     """Iterable of (X, y): X float32 (batch, 1, H, W) in [0, 1] as ToTensor gives, y int32 labels,
     as `mxnet.np` arrays under `npx.set_np()` and legacy NDArrays otherwise.
 
-    Shuffling draws from numpy's global random state, so `np.random.seed` makes it repeatable.
+    Shuffling draws from `generator` (a `np.random.RandomState`), by default numpy's global one, so that
+    `np.random.seed` makes the book's code repeatable.
     """
     BATCHES_PER_CHUNK = 4  # gathered, converted and handed to MXNet together: fewer calls, 3 MB each
 
-    def __init__(self, images, labels, batch_size, shuffle=False, resize=None, ctx=None):
+    def __init__(self, images, labels, batch_size, shuffle=False, resize=None, ctx=None, generator=np.random):
         check_positive_int('batch_size', batch_size)
         if len(images) != len(labels):
             raise ValueError(f'{len(images)} images but {len(labels)} labels')
@@ -29,12 +30,13 @@ class ArrayLoader:
         self.images, self.labels = images, labels
         self.batch_size, self.shuffle, self.resize = batch_size, shuffle, resize
         self.ctx = ctx or mx.cpu()
+        self.generator = generator
 
     def __len__(self):
         return math.ceil(len(self.images) / self.batch_size)
 
     def __iter__(self):
-        order = np.random.permutation(len(self.images)) if self.shuffle else None  # drawn here, as seeded
+        order = self.generator.permutation(len(self.images)) if self.shuffle else None  # drawn here, as seeded
         labels = self.labels if order is None else self.labels[order]
         # In the active array API from here on: slices of it are then batches of it, with no per-batch conversion.
         labels = as_active(nd.from_numpy(np.ascontiguousarray(labels, dtype=np.int32), zero_copy=True))
@@ -57,10 +59,12 @@ class ArrayLoader:
                 yield X, y
 
 
-def load_data_fashion_mnist(batch_size, resize=None, root=None, ctx=None, download=True, *, num_train=None):
+def load_data_fashion_mnist(batch_size, resize=None, root=None, ctx=None, download=True, *, num_train=None,
+                            generator=np.random):
     """Fashion-MNIST as (train_iter, test_iter); train reshuffles every epoch, test keeps its order.
 
-    `num_train` keeps only the first that many training examples (to show overfitting, say).
+    `num_train` keeps only the first that many training examples (to show overfitting, say); `generator`
+    draws the shuffles (default: numpy's global generator).
     """
     data = read_fashion_mnist(root, download)
     if num_train is not None:
@@ -68,5 +72,6 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None, ctx=None, downlo
         if num_train > len(data.train_labels):
             raise ValueError(f'num_train must be at most {len(data.train_labels)}, got {num_train}')
     train = slice(num_train)
-    return (ArrayLoader(data.train_images[train], data.train_labels[train], batch_size, True, resize, ctx),
+    return (ArrayLoader(data.train_images[train], data.train_labels[train], batch_size, True, resize, ctx,
+                        generator),
             ArrayLoader(data.test_images, data.test_labels, batch_size, False, resize, ctx))

@@ -7,9 +7,11 @@ from mxnet.gluon import nn
 
 from .checks import check_non_negative, check_positive, check_positive_int, check_seed
 from .loader import load_data_fashion_mnist
-from .training import cross_entropy, seed_all, sgd, softmax, train_ch3
+from .seeding import mxnet_generator, shuffle_generator
+from .training import cross_entropy, sgd, softmax, train_ch3
 
 NUM_INPUTS, NUM_OUTPUTS = 28 * 28, 10
+TRAIN_SIZE = 60000  # images in Fashion-MNIST's training set
 
 
 class Model(NamedTuple):
@@ -74,10 +76,22 @@ def scratch_model(lr, weight_decay=0.0, ctx=None):
 MODELS = {'concise': concise_model, 'scratch': scratch_model, 'mlp': mlp_model}
 
 
+def check_impl(name, value):
+    """Reject anything but the name of one of the models."""
+    if not isinstance(value, str) or value not in MODELS:
+        raise ValueError(f'{name} must be one of {", ".join(MODELS)}, got {value!r}')
+
+
+def check_num_train(name, value):
+    """A number of training images: from 1 to all of Fashion-MNIST's."""
+    check_positive_int(name, value)
+    if value > TRAIN_SIZE:
+        raise ValueError(f'{name} must be at most {TRAIN_SIZE}, got {value}')
+
+
 def build_model(impl='concise', lr=0.1, weight_decay=0.0, ctx=None):
     """One freshly initialised model: impl 'concise' (3.7), 'scratch' (3.6) or 'mlp' (the next chapter's)."""
-    if impl not in MODELS:
-        raise ValueError(f'impl must be one of {", ".join(MODELS)}, got {impl!r}')
+    check_impl('impl', impl)
     check_positive('lr', lr)
     check_non_negative('weight_decay', weight_decay)
     return MODELS[impl](lr, weight_decay, ctx)
@@ -85,16 +99,20 @@ def build_model(impl='concise', lr=0.1, weight_decay=0.0, ctx=None):
 
 def run_experiment(lr=0.1, batch_size=256, num_epochs=5, impl='concise', weight_decay=0.0, seed=0, *,
                    num_train=None, data_root=None, ctx=None, verbose=False, plot=False, progress=None):
-    """Seed, load the data, build a fresh model and train it with `train_ch3`; returns the History.
+    """Load the data, build a fresh model and train it with `train_ch3`, seeded; returns the History.
 
-    The same arguments give the same numbers. `progress` may wrap the training iterator to show progress.
-    Raises `DivergenceError` when the loss stops being finite.
+    The same arguments give the same numbers, also while another run trains in the same process: the
+    initial weights are drawn under a lock on MXNet's seeded generator, the shuffles from the run's own.
+    `progress` may wrap the training iterator to show progress. Raises `DivergenceError` when the loss
+    stops being finite.
     """
     check_positive_int('num_epochs', num_epochs)
     check_seed('seed', seed)
     ctx = ctx or mx.cpu()
-    seed_all(seed)
-    train_iter, test_iter = load_data_fashion_mnist(batch_size, root=data_root, ctx=ctx, num_train=num_train)
-    model = build_model(impl, lr, weight_decay, ctx)
+    train_iter, test_iter = load_data_fashion_mnist(batch_size, root=data_root, ctx=ctx, num_train=num_train,
+                                                    generator=shuffle_generator(seed))
+    with mxnet_generator(seed):
+        model = build_model(impl, lr, weight_decay, ctx)
+        model.net(nd.zeros((1, 1, 28, 28), ctx=ctx))  # Gluon's deferred initialisation draws the weights now
     return train_ch3(model.net, progress(train_iter) if progress else train_iter, test_iter, model.loss,
                      num_epochs, model.updater, ctx=ctx, plot=plot, verbose=verbose)

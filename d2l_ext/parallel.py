@@ -1,94 +1,42 @@
-"""Independent runs in worker processes, one per core, each with one compute thread so that they do
-not fight over cores. `spawn` workers start a fresh interpreter: safe with MXNet's threads and usable
-from Jupyter, since the work is a function of an importable module."""
+"""Independent runs in joblib's worker processes: loky's by default, or wherever `joblib.parallel_config`
+sends them (a Dask cluster, say). Each worker computes with one thread, so that workers do not fight over
+cores, and the results come back in order."""
 import contextlib
-import multiprocessing
 import numbers
 import os
-import signal
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
-# compute threads of each worker: OpenMP (MXNet's operators, oneDNN) and OpenBLAS
-THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')
-# MXNet's NaiveEngine runs each operator on the calling thread. With its default engine, a run keeps two
-# threads busy (Python's, and the engine's that executes), so two workers on two cores would only take
-# turns; the results are the same bit for bit either way.
-ENGINE_VARIABLES = {'MXNET_ENGINE_TYPE': 'NaiveEngine'}
-MAIN_GUARD_HINT = ('a worker process of n_jobs stopped before it finished. Workers start a fresh Python that '
-                   'imports the calling script again: in a script, put the code that calls sweep(..., n_jobs=...) '
-                   "under `if __name__ == '__main__':`")
+import joblib
+
+# What loky's workers start with. One compute thread each, for OpenMP (MXNet's operators, oneDNN) and BLAS.
+# MXNet's NaiveEngine runs each operator on the calling thread: with its default engine a run keeps two
+# threads busy (Python's, and the engine's that executes), so two workers on two cores would only take turns;
+# the numbers are the same bit for bit either way.
+WORKER_VARIABLES = {'OMP_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1',
+                    'MXNET_ENGINE_TYPE': 'NaiveEngine'}
 
 
-def cores():
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
-
-
-def workers(n_jobs, num_tasks):
-    """Worker processes for `num_tasks` tasks, from scikit-learn's `n_jobs`: a positive count, or
-    -1 for every core, -2 for all but one, and so on."""
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
-        raise ValueError(f'n_jobs must be a non-zero integer (1: one run at a time, -1: one per core), '
+def check_n_jobs(n_jobs):
+    """scikit-learn's `n_jobs`: None (one at a time, unless `joblib.parallel_config` says otherwise), a
+    positive count, or -1 for every CPU the process may use, -2 for all but one, and so on."""
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
+        raise ValueError(f'n_jobs must be None or a non-zero integer (1: one run at a time, -1: one per CPU), '
                          f'got {n_jobs!r}')
-    count = n_jobs if n_jobs > 0 else cores() + 1 + n_jobs
-    if count < 1:
-        raise ValueError(f'n_jobs={n_jobs} leaves no worker on {cores()} cores; use -1 for all cores')
-    return min(count, num_tasks)
 
 
-def map_in_processes(function, items, num_workers):
-    """[function(item) for item in items], computed by `num_workers` worker processes, in order.
+def map_in_workers(function, tasks, n_jobs):
+    """Yield function(*task) for each task, in order, each computed in a joblib worker; with one worker
+    (n_jobs=None or 1, and no `joblib.parallel_config` choosing otherwise) in this process instead.
 
-    `function` and the items must pickle. An exception in a worker is raised here. The workers stay
-    up for the next call with as many workers (starting one costs seconds: MXNet and the data set load);
-    an interrupt or error stops them, so that no leftover work delays the next call.
+    An exception in a worker is raised here. Idle loky workers end after joblib's timeout (300 s).
     """
-    try:
-        return list(_executor(num_workers).map(function, items))
-    except BrokenProcessPool as err:  # a worker died: when starting, most likely an unguarded script
-        _stop_workers()
-        raise RuntimeError(MAIN_GUARD_HINT) from err
-    except BaseException:
-        _stop_workers()
-        raise
-
-
-_executors = {}  # at most one: {number of workers: ProcessPoolExecutor}
-
-
-def _executor(num_workers):
-    """The running executor of `num_workers` spawned workers; another size replaces it."""
-    if num_workers not in _executors:
-        _stop_workers()
-        _executors[num_workers] = _start_workers(num_workers)
-    return _executors[num_workers]
-
-
-def _stop_workers():
-    """End the workers now, running work included (an interrupted sweep's runs are not wanted)."""
-    for executor in _executors.values():
-        for process in list(executor._processes.values()):  # the executor offers no public kill
-            process.terminate()
-        executor.shutdown(wait=True, cancel_futures=True)
-    _executors.clear()
-
-
-def _start_workers(num_workers):
-    """Spawn the workers with one share of the cores' compute threads each, set before MXNet loads."""
-    threads = str(max(1, cores() // num_workers))
-    settings = {**{name: threads for name in THREAD_VARIABLES}, **ENGINE_VARIABLES}
-    with _inherited_by_new_processes(settings):
-        executor = ProcessPoolExecutor(num_workers, multiprocessing.get_context('spawn'),
-                                       initializer=_ignore_interrupts)
-        started = [executor.submit(os.getpid) for _ in range(num_workers)]  # each submit starts one
-    try:
-        for future in started:
-            future.result()
-    except BaseException:
-        executor.shutdown(wait=False, cancel_futures=True)
-        raise
-    return executor
+    check_n_jobs(n_jobs)
+    if joblib.effective_n_jobs(n_jobs) == 1:
+        yield from (function(*task) for task in tasks)
+        return
+    with _inherited_by_new_processes(WORKER_VARIABLES):  # joblib starts the workers it needs in this call
+        results = joblib.Parallel(n_jobs=n_jobs, return_as='generator')(
+            joblib.delayed(function)(*task) for task in tasks)
+    yield from results
 
 
 @contextlib.contextmanager
@@ -111,9 +59,3 @@ def _inherited_by_new_processes(variables):
                 del os.environ[name]
             else:
                 os.environ[name] = value
-
-
-def _ignore_interrupts():
-    """Ctrl-C (or Jupyter's interrupt, sent to the kernel's whole process group) is for the caller,
-    which then stops the workers; idle workers would otherwise die with a traceback each."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)

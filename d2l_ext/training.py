@@ -1,10 +1,8 @@
 """The chapter's training loop with the book's API; metrics stay on the device until each epoch ends."""
 import math
-import random
 from typing import NamedTuple
 
 import mxnet as mx
-import numpy as np
 from mxnet import autograd, gluon, nd
 
 from .arrays import as_legacy
@@ -42,13 +40,6 @@ class History(list):
 
     def __repr__(self):
         return f'History({len(self)} epochs; last: {self[-1]})' if self else 'History(no epochs)'
-
-
-def seed_all(seed):
-    """Seed Python's, numpy's and MXNet's random generators so that a run repeats exactly."""
-    random.seed(seed)
-    np.random.seed(seed)
-    mx.random.seed(seed)
 
 
 def softmax(X):

@@ -8,7 +8,8 @@ from matplotlib import pyplot as plt
 import d2l_ext as d2l
 from d2l_ext import explorer as explorer_module
 
-SWEEP_COLUMNS = ['lr', 'batch_size', 'weight_decay', 'epoch', 'loss', 'train_acc', 'test_acc', 'diverged']
+SWEEP_COLUMNS = ['impl', 'lr', 'batch_size', 'weight_decay', 'num_epochs', 'num_train', 'seed', 'epoch', 'loss',
+                 'train_acc', 'test_acc', 'diverged', 'stopped']
 SMALL = dict(num_train=3000, num_epochs=2)  # a few seconds per run
 
 
@@ -85,7 +86,7 @@ def test_every_run_is_kept_with_a_row_per_epoch_and_a_table_of_last_epochs(two_r
 
 
 def test_curves_are_labelled_by_what_differs(two_runs):
-    axes = d2l.plot_sweep(two_runs[0].runs, by=explorer_module.KNOBS)
+    axes = d2l.plot_sweep(two_runs[0].runs, by=explorer_module.KNOBS, numbered=True)
     try:
         assert [text.get_text() for text in axes[-1].get_legend().get_texts()] == ['run 1: lr=0.3', 'run 2: lr=1']
     finally:
@@ -97,7 +98,7 @@ def test_a_diverged_run_is_shown_as_diverged_not_raised():
     rows = panel.run()
     assert rows['diverged'].tolist() == [True, True]
     assert rows[['loss', 'train_acc', 'test_acc']].isna().all().all()
-    pd.testing.assert_frame_equal(rows[SWEEP_COLUMNS],  # as sweep's table, NaN metrics included
+    pd.testing.assert_frame_equal(rows,  # sweep's table, with its columns and NaN metrics
                                   d2l.sweep(lr=1e5, impl='scratch', num_train=2048, num_epochs=2), check_dtype=False)
     assert panel.status.value.startswith('run 1 diverged in epoch 1: its loss stopped being finite')
     assert '(diverged)' not in panel.table.value and '<td>True</td>' in panel.table.value

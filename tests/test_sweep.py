@@ -1,6 +1,7 @@
 """The seeded experiment, the two models' weight decay, and the sweep table and its figure."""
 import importlib
 import math
+import os
 import re
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from d2l_ext import parallel
 
 sweep_module = importlib.import_module('d2l_ext.sweep')  # the module; `d2l_ext.sweep` is the function
 
-COLUMNS = ['lr', 'batch_size', 'weight_decay', 'epoch', 'loss', 'train_acc', 'test_acc', 'diverged']
+COLUMNS = ['run', 'impl', 'lr', 'batch_size', 'weight_decay', 'num_epochs', 'num_train', 'seed',
+           'epoch', 'loss', 'train_acc', 'test_acc', 'diverged', 'stopped']
 
 
 def test_run_experiment_is_the_books_section_3_7_run():
@@ -67,7 +69,10 @@ def test_sweep_has_one_row_per_run_and_epoch(grid):
     runs = grid[['lr', 'batch_size', 'weight_decay']].drop_duplicates().values.tolist()
     assert runs == [[0.1, 512, 0.0], [0.1, 1024, 0.0], [0.3, 512, 0.0], [0.3, 1024, 0.0]]
     assert grid['epoch'].tolist() == [1, 2] * 4
-    assert not grid['diverged'].any()
+    assert grid['run'].tolist() == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert (grid['impl'] == 'concise').all() and (grid['num_train'] == 60000).all() and (grid['seed'] == 0).all()
+    assert (grid['num_epochs'] == 2).all()
+    assert not grid['diverged'].any() and not grid['stopped'].any()
     assert grid[['loss', 'train_acc', 'test_acc']].notna().all().all()
     assert grid[['train_acc', 'test_acc']].stack().between(0.5, 1).all()
 
@@ -103,6 +108,9 @@ def test_a_diverged_run_is_a_row_not_a_crash(diverging):
     (dict(weight_decay=math.nan), 'weight_decay must be a non-negative finite number'),
     (dict(num_epochs=0), 'num_epochs must be a positive integer'),
     (dict(seed=-1), 'seed must be a whole number from 0 to 2**32 - 1'),
+    (dict(seed=[0, 1.5]), 'seed must be a whole number from 0 to 2**32 - 1'),
+    (dict(impl=['concise', 'linear']), 'impl must be one of concise, scratch, mlp'),
+    (dict(num_train=[100, 60001]), 'num_train must be at most 60000'),
 ])
 def test_bad_grid_values_fail_before_any_training(arguments, message, monkeypatch):
     calls = []
@@ -138,8 +146,27 @@ def test_mlp_is_784_256_128_64_10_and_learns_far_beyond_chance():
     assert d2l.sweep(impl='concise', num_train=5000, num_epochs=2)['test_acc'].tolist() != runs['test_acc'].tolist()
 
 
+def test_impl_seed_and_num_train_are_grid_axes_like_lr():
+    runs = d2l.sweep(impl=['concise', 'scratch'], seed=[0, 1], num_train=[1000, 2000], num_epochs=1,
+                     progress=False)
+    assert runs[['impl', 'num_train', 'seed']].values.tolist() == [
+        [impl, num_train, seed] for impl in ('concise', 'scratch') for num_train in (1000, 2000) for seed in (0, 1)]
+    assert runs['run'].tolist() == list(range(1, 9))
+    one = runs[(runs['impl'] == 'scratch') & (runs['num_train'] == 2000) & (runs['seed'] == 1)]
+    direct = d2l.run_experiment(impl='scratch', num_train=2000, seed=1, num_epochs=1)
+    assert one[['epoch', 'loss', 'train_acc', 'test_acc']].values.tolist() == [list(row) for row in direct]
+    assert runs['test_acc'].nunique() == 8  # every knob and every seed changes the run
+
+
+def test_progress_counts_the_runs(capsys):
+    d2l.sweep(lr=[0.1, 0.2], num_epochs=1, num_train=500)
+    assert re.search(r'runs: 100%.*\b2/2\b', capsys.readouterr().err)
+    d2l.sweep(lr=[0.1, 0.2], num_epochs=1, num_train=500, progress=False)
+    assert capsys.readouterr().err == ''
+
+
 def test_parallel_sweep_returns_the_serial_table_bit_for_bit():
-    grid = dict(lr=[0.1, 1, 1e5], num_epochs=2, impl='scratch', num_train=2000)
+    grid = dict(lr=[0.1, 1, 1e5], num_epochs=2, impl='scratch', num_train=2000, progress=False)
     serial = d2l.sweep(**grid)
     in_workers = d2l.sweep(**grid, n_jobs=2)
     diverged = in_workers.groupby('lr')['diverged'].all()
@@ -148,29 +175,45 @@ def test_parallel_sweep_returns_the_serial_table_bit_for_bit():
     assert in_workers.equals(serial)
 
 
-@pytest.mark.parametrize('n_jobs', [0, 1.5, '2', True, None, -3])
+def test_a_dask_cluster_takes_the_sweep_with_no_other_change():
+    """`joblib.parallel_config(backend='dask')` sends the runs to a Dask cluster: 2 local worker processes here."""
+    joblib = pytest.importorskip('joblib')
+    distributed = pytest.importorskip('distributed')
+    grid = dict(lr=[0.1, 0.5], seed=[0, 1], num_epochs=1, num_train=2000, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        with joblib.parallel_config(backend='dask'):
+            on_cluster = d2l.sweep(**grid)
+        workers_used = client.run(lambda: 'd2l_ext.sweep' in sys.modules)
+    pd.testing.assert_frame_equal(on_cluster, d2l.sweep(**grid), check_exact=True)
+    assert len(workers_used) == 2 and all(workers_used.values())  # both workers trained
+
+
+def test_workers_compute_with_one_thread_and_the_naive_engine():
+    tasks = [(name,) for name in parallel.WORKER_VARIABLES]
+    here = list(parallel.map_in_workers(os.getenv, tasks, n_jobs=1))
+    in_workers = list(parallel.map_in_workers(os.getenv, tasks, n_jobs=2))
+    assert in_workers == list(parallel.WORKER_VARIABLES.values())
+    assert here == [os.environ.get(name) for name in parallel.WORKER_VARIABLES]  # one job: in this process
+
+
+@pytest.mark.parametrize('n_jobs', [0, 1.5, '2', True])
 def test_bad_n_jobs_is_refused_before_any_training(n_jobs, monkeypatch):
-    monkeypatch.setattr(parallel, 'cores', lambda: 2)
     monkeypatch.setattr(sweep_module, 'run_experiment', lambda *args, **kwargs: pytest.fail('trained'))
     with pytest.raises(ValueError, match='n_jobs'):
         d2l.sweep(n_jobs=n_jobs)
 
 
-def test_n_jobs_counts_like_scikit_learn(monkeypatch):
-    monkeypatch.setattr(parallel, 'cores', lambda: 4)
-    assert [parallel.workers(n_jobs, 10) for n_jobs in (1, 3, -1, -2, -4)] == [1, 3, 4, 3, 1]
-    assert parallel.workers(-1, 2) == 2 and parallel.workers(8, 3) == 3  # never more workers than runs
-
-
 def test_an_error_in_a_worker_reaches_the_caller(tmp_path):
     with pytest.raises(d2l.DataError):
-        d2l.sweep(lr=[0.1, 0.2], num_epochs=1, data_root=tmp_path, n_jobs=2)
+        d2l.sweep(lr=[0.1, 0.2], num_epochs=1, data_root=tmp_path, n_jobs=2, progress=False)
 
 
-def test_a_script_without_a_main_guard_gets_told_how_to_fix_it(tmp_path):
-    """Spawned workers import the calling script again; unguarded, they fail, and the caller must not hang."""
+def test_a_script_needs_no_main_guard(tmp_path):
+    """joblib's loky workers do not import the calling script again, so a script may call sweep at top level."""
     script = tmp_path / 'unguarded.py'
-    script.write_text('import d2l_ext as d2l\nd2l.sweep(lr=[0.1, 0.2], num_epochs=1, num_train=500, n_jobs=2)\n')
+    script.write_text('import d2l_ext as d2l\n'
+                      'print(len(d2l.sweep(lr=[0.1, 0.2], num_epochs=1, num_train=500, n_jobs=2)))\n')
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert result.returncode != 0
-    assert "under `if __name__ == '__main__':`" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == '2\n'
