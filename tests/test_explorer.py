@@ -8,8 +8,9 @@ from matplotlib import pyplot as plt
 import d2l_ext as d2l
 from d2l_ext import explorer as explorer_module
 
-SWEEP_COLUMNS = ['impl', 'lr', 'batch_size', 'weight_decay', 'num_epochs', 'num_train', 'seed', 'epoch', 'loss',
-                 'train_acc', 'test_acc', 'diverged', 'stopped']
+# what a run's numbers depend on, and the numbers (a stopped run planned more epochs than it finished)
+SWEEP_COLUMNS = ['impl', 'lr', 'batch_size', 'weight_decay', 'num_train', 'seed', 'epoch', 'loss', 'train_acc',
+                 'test_acc', 'diverged']
 SMALL = dict(num_train=3000, num_epochs=2)  # a few seconds per run
 
 
