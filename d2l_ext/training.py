@@ -109,6 +109,12 @@ def _as_updater(params, lr, trainer):
     return lambda batch_size: sgd(params, lr, batch_size)
 
 
+def _dividing_by(batch_size, updater):
+    """The update of the book's 0.5-0.6 `train_ch3`: every step divides by the `batch_size` passed, also the
+    last minibatch's, which is smaller when the batch size does not divide the number of examples."""
+    return lambda _minibatch_size: updater(batch_size)
+
+
 def _check_output_shape(y_hat, y):
     if y_hat.ndim != 2 or y_hat.shape[0] != y.shape[0]:
         raise ValueError(f'net output has shape {y_hat.shape} for {y.shape[0]} labels; '
@@ -152,8 +158,9 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, par
     """Train and evaluate for `num_epochs`, printing the book's line per epoch; returns a History.
 
     Takes the book's `(..., num_epochs, batch_size, params, lr, trainer)` and the later
-    `(..., num_epochs, updater)`, where updater is a gluon.Trainer or a callable of the batch size.
-    Every update divides by the actual batch size. `plot` (default: inside Jupyter) draws live curves;
+    `(..., num_epochs, updater)`, where updater is a gluon.Trainer or a callable of the batch size, and
+    updates as each edition does: the first divides every step by `batch_size`, also the last, smaller
+    minibatch's; the later divides by each minibatch's own size. `plot` (default: inside Jupyter) draws live curves;
     an object with an `update(history)` method is given the growing history after every epoch instead.
     """
     check_positive_int('num_epochs', num_epochs)
@@ -162,6 +169,8 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, batch_size=None, par
     if batch_size is not None:
         check_positive_int('batch_size', batch_size)
     updater = _as_updater(params, lr, trainer)
+    if batch_size is not None:
+        updater = _dividing_by(batch_size, updater)
     ctx = ctx or _infer_ctx(net, params)
     compiled = compile_model(net, loss)
     figure = plot if hasattr(plot, 'update') else TrainingPlot(num_epochs) if (

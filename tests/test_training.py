@@ -24,12 +24,13 @@ def test_cross_entropy_and_accuracy_by_hand():
     assert d2l.accuracy(y_hat, y) == 0.5
 
 
-def blobs(seed, n=600, classes=3):
-    """A separable toy problem: Gaussian clusters far apart, in batches of 50."""
+def blobs(seed, n=600, classes=3, batch_size=50):
+    """A separable toy problem: Gaussian clusters far apart, in minibatches of `batch_size`."""
     rng = np.random.RandomState(seed)
     y = rng.randint(classes, size=n)
     X = rng.normal(size=(n, 2)) * 0.5 + np.eye(classes, 2)[y] * 4
-    return [(nd.array(X[i:i + 50]), nd.array(y[i:i + 50], dtype='int32')) for i in range(0, n, 50)]
+    return [(nd.array(X[i:i + batch_size]), nd.array(y[i:i + batch_size], dtype='int32'))
+            for i in range(0, n, batch_size)]
 
 
 def scratch_model():
@@ -64,6 +65,19 @@ def test_trainer_path_and_the_later_updater_form():
     net, trainer = concise_model()
     later = d2l.train_ch3(net, blobs(1), blobs(2), gloss.SoftmaxCrossEntropyLoss(), 3, trainer, verbose=False)
     assert books == later and later[-1].test_acc >= 0.95
+
+
+def test_each_edition_divides_the_last_smaller_minibatch_as_it_did():
+    """0.5-0.6 pass batch_size and divide every step by it; later editions pass an updater, which gets each
+    minibatch's own size. 600 examples in minibatches of 256 end with one of 88."""
+    net, params = scratch_model()
+    seen = {'0.6': [], 'later': []}
+    updater = {edition: lambda size, sizes=sizes: (sizes.append(size), d2l.sgd(params, 0.5, size))
+               for edition, sizes in seen.items()}
+    d2l.train_ch3(net, blobs(1, batch_size=256), blobs(2), d2l.cross_entropy, 1, 256, None, None, updater['0.6'],
+                  verbose=False)
+    d2l.train_ch3(net, blobs(1, batch_size=256), blobs(2), d2l.cross_entropy, 1, updater['later'], verbose=False)
+    assert seen == {'0.6': [256, 256, 256], 'later': [256, 256, 88]}
 
 
 def test_a_callable_updater_gets_the_batch_size():
@@ -222,7 +236,7 @@ def test_printed_numbers_are_those_of_a_plain_loop(real_data_dir):
                 y_hat = net(X)
                 l = loss(y_hat, y)
             l.backward()
-            trainer.step(X.shape[0])
+            trainer.step(256)  # the book's 0.6 loop: every step divided by batch_size
             loss_sum += l.sum().asscalar()
             correct += (y_hat.argmax(axis=1).asnumpy() == y.asnumpy()).sum()
         test_correct = sum((net(X).argmax(axis=1).asnumpy() == y.asnumpy()).sum() for X, y in test_iter)
