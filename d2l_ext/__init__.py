@@ -16,6 +16,8 @@ from .seeding import seed_all
 from .sweep import sweep
 from .sweep_plot import plot_sweep
 from .explorer import Explorer, explore
+from .results import load_results, save_results
+from .merge import merge_results
 
 gluon_dataset.install()  # the book's own gluon.data.vision.FashionMNIST(...) calls read the verified files
 
@@ -24,4 +26,4 @@ __all__ = ['Accumulator', 'ArrayLoader', 'DataError', 'DivergenceError', 'EpochS
            'load_data_fashion_mnist', 'plot_history', 'predict_ch3', 'read_fashion_mnist', 'seed_all', 'sgd',
            'show_fashion_mnist', 'show_images', 'show_weights', 'softmax', 'train_ch3', 'train_epoch_ch3',
            'Model', 'build_model', 'run_experiment', 'sweep', 'plot_sweep', 'plt', 'set_axes', 'use_svg_display',
-           'Explorer', 'explore']
+           'Explorer', 'explore', 'save_results', 'load_results', 'merge_results']
