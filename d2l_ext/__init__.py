@@ -5,7 +5,7 @@ Use it the way the book uses its package: `import d2l_ext as d2l` (editions 0.5-
 """
 from d2l.mxnet import Accumulator, Timer, plt, set_axes  # d2l 1.0.3 has what the book calls
 
-from . import gluon_dataset, svg_display
+from . import gluon_dataset, svg_display, worker_pools
 from .fashion_mnist import DataError, FashionMNIST, get_fashion_mnist_labels, read_fashion_mnist
 from .loader import ArrayLoader, load_data_fashion_mnist
 from .models import Model, build_model, run_experiment
@@ -18,6 +18,7 @@ from .explorer import Explorer, explore
 
 gluon_dataset.install()  # the book's own gluon.data.vision.FashionMNIST(...) calls read the verified files
 svg_display.install()  # d2l.use_svg_display() in a plain script leaves pyplot working, whatever MPLBACKEND says
+worker_pools.install()  # DataLoader worker pools still alive at exit end without "Exception ignored"
 
 __all__ = ['Accumulator', 'ArrayLoader', 'DataError', 'DivergenceError', 'EpochStats', 'FashionMNIST',
            'History', 'Timer', 'accuracy', 'cross_entropy', 'evaluate_accuracy', 'get_fashion_mnist_labels',
