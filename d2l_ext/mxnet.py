@@ -11,6 +11,7 @@ from .arrays import as_np as _as_np
 from .data_module import FashionMNIST  # noqa: F401
 from .fashion_mnist import DataError, get_fashion_mnist_labels  # noqa: F401
 from .loader import load_data_fashion_mnist  # noqa: F401
+from .svg_display import use_svg_display  # noqa: F401
 from .training import DivergenceError, evaluate_accuracy, predict_ch3, train_ch3, train_epoch_ch3  # noqa: F401
 
 
