@@ -181,7 +181,7 @@ class Explorer:
     def _draw(self, runs):
         """Redraw the curves of `runs` and the table of their last epochs."""
         figure = Figure(figsize=(12, 2.8), layout='tight')
-        axes = plot_sweep(runs, axes=figure.subplots(1, 3), by=KNOBS, numbered=True)
+        axes = plot_sweep(runs, axes=figure.subplots(1, 3), numbered=True)
         for ax in axes:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(runs):

@@ -86,7 +86,7 @@ def test_every_run_is_kept_with_a_row_per_epoch_and_a_table_of_last_epochs(two_r
 
 
 def test_curves_are_labelled_by_what_differs(two_runs):
-    axes = d2l.plot_sweep(two_runs[0].runs, by=explorer_module.KNOBS, numbered=True)
+    axes = d2l.plot_sweep(two_runs[0].runs, numbered=True)
     try:
         assert [text.get_text() for text in axes[-1].get_legend().get_texts()] == ['run 1: lr=0.3', 'run 2: lr=1']
     finally:
