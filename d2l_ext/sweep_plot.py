@@ -17,16 +17,16 @@ MARKERS = ('o', 's', '^', 'D', 'v', 'P', 'X', '*')
 BAND = 'band: min to max'
 
 
-def _configurations(df, numbered=False):
+def _configurations(df, numbered, by):
     """(the values that name it, its rows) for each line of a sweep figure, in the table's order.
 
-    A configuration is one value of each column of IDENTITY that varies in `df`, the seed excepted; its
-    rows are the runs of all its seeds. With `numbered`, each run is a line of its own, named by its
+    A configuration is one value of each column of `by` that varies in `df`, the seed excepted; its rows
+    are the runs of all its seeds. With `numbered`, each run is a line of its own, named by its
     number and every varying column: for a table whose run numbers are its own, such as the explorer's.
     """
     if df.empty:
         return
-    varying = [name for name in IDENTITY if name in df and df[name].nunique(dropna=False) > 1]
+    varying = [name for name in by if name in df and df[name].nunique(dropna=False) > 1]
     if numbered:
         keys = ['source', 'run'] if 'source' in varying else ['run']
         names = ['run', *(varying or ['lr'])]
@@ -95,19 +95,20 @@ def _band(ax, epochs, low, high, color):
         ax.vlines(epochs, low, high, color=color, alpha=0.4, linewidth=4)
 
 
-def plot_sweep(df, metrics=METRICS, axes=None, numbered=False, beside=False):
+def plot_sweep(df, metrics=METRICS, axes=None, numbered=False, beside=False, by=IDENTITY):
     """One panel per metric against epoch and one line per configuration: the mean over its seeds, with a band
     from the lowest to the highest seed's value where there are several (the legend's title says so).
 
-    Configurations differ in any column that varies (each knob, and `source` in merged results) and are
-    labelled by those; with `numbered`, each run is its own line, labelled with its number (for a table whose
-    run numbers are its own, such as the explorer's). Lines differ in colour, style and marker; the loss
-    panel has a log scale. `beside` puts the legend right of the last panel instead of on it. Returns the axes.
+    Configurations differ in any column of `by` that varies (each knob, and `source` in merged results)
+    and are labelled by those; with `numbered`, each run is its own line, labelled with its number (for a
+    table whose run numbers are its own, such as the explorer's). Lines differ in colour, style and marker;
+    the loss panel has a log scale. `beside` puts the legend right of the last panel instead of on it.
+    Returns the axes.
     """
     if axes is None:
         _, axes = plt.subplots(1, len(metrics), figsize=(3.5 * len(metrics), 2.8), squeeze=False)
         axes = axes[0]
-    lines = [(names, rows, *_seeds(rows)) for names, rows in _configurations(df, numbered)]
+    lines = [(names, rows, *_seeds(rows)) for names, rows in _configurations(df, numbered, by)]
     counts = {seeds for _, _, seeds, _ in lines}
     for index, (names, rows, seeds, diverged) in enumerate(lines):
         label = line_label(names) + _divergence(seeds, diverged)
@@ -131,12 +132,12 @@ def plot_sweep(df, metrics=METRICS, axes=None, numbered=False, beside=False):
     return axes
 
 
-def summarize_sweep(df, epoch=None, metrics=METRICS, numbered=False):
+def summarize_sweep(df, epoch=None, metrics=METRICS, numbered=False, by=IDENTITY):
     """What `plot_sweep(df)` draws, as a table to print: one row per configuration (per run with `numbered`)
     with the knobs that vary, its number of seeds and how many diverged, and at its last epoch (or `epoch`)
     the mean, min and max over its seeds of each metric (`loss_mean`, `loss_min`, `loss_max`, ...)."""
     summary = []
-    for names, rows in _configurations(df, numbered):
+    for names, rows in _configurations(df, numbered, by):
         seeds, diverged = _seeds(rows)
         at = rows['epoch'].max() if epoch is None else epoch
         last = rows[rows['epoch'] == at]
