@@ -15,7 +15,7 @@ from .training import (DivergenceError, EpochStats, History, accuracy, cross_ent
                        evaluate_accuracy, predict_ch3, sgd, softmax, train_ch3, train_epoch_ch3)
 from .seeding import seed_all
 from .sweep import sweep
-from .sweep_plot import plot_sweep
+from .sweep_plot import plot_sweep, summarize_sweep
 from .explorer import Explorer, explore
 from .results import load_results, save_results
 from .merge import merge_results
@@ -28,5 +28,5 @@ __all__ = ['Accumulator', 'ArrayLoader', 'DataError', 'DivergenceError', 'EpochS
            'History', 'Timer', 'accuracy', 'cross_entropy', 'evaluate_accuracy', 'get_fashion_mnist_labels',
            'load_data_fashion_mnist', 'plot_history', 'predict_ch3', 'read_fashion_mnist', 'seed_all', 'sgd',
            'show_fashion_mnist', 'show_images', 'show_weights', 'softmax', 'train_ch3', 'train_epoch_ch3',
-           'Model', 'build_model', 'run_experiment', 'sweep', 'plot_sweep', 'plt', 'set_axes', 'use_svg_display',
-           'Explorer', 'explore', 'save_results', 'load_results', 'merge_results']
+           'Model', 'build_model', 'run_experiment', 'sweep', 'plot_sweep', 'summarize_sweep', 'plt', 'set_axes',
+           'use_svg_display', 'Explorer', 'explore', 'save_results', 'load_results', 'merge_results']

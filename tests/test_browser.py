@@ -27,6 +27,7 @@ if not CHROMIUM.is_file():
     pytest.skip(f'Chromium is missing at {CHROMIUM}: apt-get install chromium (or set CHROMIUM to its path)',
                 allow_module_level=True)
 sync_api = pytest.importorskip('playwright.sync_api', reason='Playwright is missing: pip install -r requirements.txt')
+expect = sync_api.expect
 
 
 def free_port():
@@ -127,9 +128,9 @@ def wait_until_idle(page):
                                     .every(prompt => !prompt.textContent.includes('*'))""")
 
 
-@pytest.mark.parametrize('app', ['lab/tree', 'notebooks'], ids=['JupyterLab', 'Notebook 7'])
-def test_explorer_trains_a_run_when_run_is_clicked(jupyter_url, page, tmp_path, app):
-    page.goto(f'{jupyter_url}/{app}/exercises.ipynb' + ('?reset' if app.startswith('lab') else ''))
+def open_explorer(page, tmp_path, url):
+    """Open exercises.ipynb at `url`, run the cells up to the explorer's and that one; returns its panel."""
+    page.goto(url)
     page.locator('.jp-Notebook .jp-Cell').first.wait_for()
     menu(page, 'Edit', 'Clear Outputs of All Cells')  # so that what shows below is from this run
     explorer_cell = code_cell(page, 'd2l.explore(')
@@ -139,9 +140,16 @@ def test_explorer_trains_a_run_when_run_is_clicked(jupyter_url, page, tmp_path, 
     explorer_cell.locator('.jp-InputPrompt').click()
     menu(page, 'Run', 'Run Selected Cell')
     panel = explorer_cell.locator('.jp-OutputArea-output .widget-vbox').first
-    run_button = panel.locator('button', has_text='Run')
-    run_button.wait_for()
+    panel.get_by_role('button', name='Run').wait_for()
     check(page, tmp_path, page.locator(ERROR_OUTPUT).count() == 0, 'a cell failed before Run was clicked')
+    return panel
+
+
+@pytest.mark.parametrize('app', ['lab/tree', 'notebooks'], ids=['JupyterLab', 'Notebook 7'])
+def test_explorer_trains_a_run_when_run_is_clicked(jupyter_url, page, tmp_path, app):
+    reset = '?reset' if app.startswith('lab') else ''  # no tabs restored
+    panel = open_explorer(page, tmp_path, f'{jupyter_url}/{app}/exercises.ipynb{reset}')
+    run_button = panel.get_by_role('button', name='Run')
     run_button.click()
     panel.locator('table.d2l-explorer-runs tbody tr').first.wait_for()
     panel.locator('.widget-label', has_text='run 1 finished').wait_for()
@@ -150,12 +158,47 @@ def test_explorer_trains_a_run_when_run_is_clicked(jupyter_url, page, tmp_path, 
     check(page, tmp_path, page.locator(ERROR_OUTPUT).count() == 0, 'an error output appeared')
     check(page, tmp_path, not run_button.is_disabled(), 'Run is enabled again after the run')
 
-    panel.locator('button', has_text='mlp').click()  # slower epochs, so that Stop lands inside the first
+    panel.get_by_label('model').select_option('mlp')  # slower epochs, so that Stop lands inside the first
     run_button.click()
-    panel.locator('button', has_text='Stop').click()  # the kernel must take the click while it trains
+    panel.get_by_role('button', name='Stop').click()  # the kernel must take the click while it trains
     panel.locator('.widget-label', has_text=re.compile(r'^run 2 stopped')).wait_for()
     check(page, tmp_path, page.locator(ERROR_OUTPUT).count() == 0, 'an error output appeared after Stop')
     panel.locator('img').scroll_into_view_if_needed()  # for the screenshot
+
+
+def test_explorer_reads_out_its_controls_and_figure(jupyter_url, page, tmp_path):
+    """What a screen reader gets: each control named by its label and read as its value, typed values that
+    are taken or explained, and a figure whose alt text states the runs and their last epoch."""
+    panel = open_explorer(page, tmp_path, f'{jupyter_url}/lab/tree/exercises.ipynb?reset')
+    print(panel.aria_snapshot())  # shown with a failure's captured output
+    controls = {'learning rate': '0.1', 'batch size': '256', 'epochs': '3', 'weight decay': '0',
+                'train images': '60000', 'seed': '0', 'model': 'concise'}
+    for label, value in controls.items():
+        control = panel.get_by_label(label, exact=True)
+        expect(control).to_have_accessible_name(label)
+        expect(control).to_have_value(value)
+    batch_size = panel.get_by_role('combobox', name='batch size').aria_snapshot()
+    check(page, tmp_path, '- option "256" [selected]' in batch_size, 'the batch size list reads its choice')
+    figure = panel.get_by_role('img')
+    expect(figure).to_have_attribute('alt', re.compile('^No runs yet: empty panels of train loss'))
+
+    learning_rate = panel.get_by_label('learning rate', exact=True)
+    learning_rate.fill('0')
+    learning_rate.press('Tab')
+    status = panel.locator('.widget-label', has_text='learning rate must be a positive finite number, got 0.0')
+    status.wait_for()
+    learning_rate.fill('0.2')
+    learning_rate.press('Tab')
+    panel.locator('.widget-label', has_text='Choose values and press Run.').wait_for()
+    panel.get_by_label('train images', exact=True).select_option('5000')
+    panel.get_by_role('button', name='Run').click()
+    panel.locator('.widget-label', has_text='run 1 finished').wait_for()
+    test_acc = panel.locator('table.d2l-explorer-runs tbody tr td').nth(11).inner_text()
+    expect(figure).to_have_attribute('alt', re.compile(
+        rf'^Train loss \(log scale\), train acc and test acc against epoch, 1 run\. run 1: lr=0\.2; '
+        rf'epoch 3: train loss [0-9.]+, train acc [0-9.]+, test acc {re.escape(test_acc)}\.$'))
+    check(page, tmp_path, page.locator(ERROR_OUTPUT).count() == 0, 'an error output appeared')
+    figure.scroll_into_view_if_needed()  # for the screenshot
 
 
 def test_section_3_7_draws_its_training_curve_live(jupyter_url, page, tmp_path):
