@@ -11,7 +11,6 @@ from typing import NamedTuple
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from .atomic import write_folder
 from .fashion_mnist import read_fashion_mnist
@@ -94,22 +93,17 @@ def table_config(table):
     return {name: value[0] if len(value) == 1 else value for name, value in values.items()}
 
 
-def plot_results(table, axes):
+def plot_results(table, axes, beside=False):
     """The curves of every run on three `axes`, labelled with their numbers as in results.csv; in a merged
     table (with a `source` column), with their source and knobs instead, so that sources stay apart."""
-    if 'source' in table:
-        return plot_sweep(table, axes=axes, by=('source', *KNOBS))
-    return plot_sweep(table, axes=axes, numbered=True)
+    return plot_sweep(table, axes=axes, numbered='source' not in table, beside=beside)
 
 
 def figure_png(table):
     """The PNG bytes of the curves of `table` (drawn off-screen, whatever matplotlib's backend)."""
     runs = len(table.groupby([name for name in ('source', 'run') if name in table]))
     figure = Figure(figsize=(13, max(2.8, 0.15 * runs)), layout='tight')
-    axes = plot_results(table, figure.subplots(1, len(METRICS)))
-    for ax in axes:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[-1].legend(fontsize=8, loc='upper left', bbox_to_anchor=(1.02, 1))  # beside the curves, not over them
+    plot_results(table, figure.subplots(1, len(METRICS)), beside=True)  # the legend beside the curves
     png = io.BytesIO()
     figure.savefig(png, format='png', dpi=100)
     return png.getvalue()
