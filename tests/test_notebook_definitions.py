@@ -163,6 +163,7 @@ def gluon_model():
     net = nn.Sequential()
     net.add(nn.Dense(10))
     net.initialize(init.Normal(sigma=0.01))
+    net(nd.zeros((1, 1, 28, 28)))  # Gluon defers drawing the weights to the first forward pass: draw them now
     return net, gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
 
 
