@@ -180,9 +180,21 @@ def render(notebook):
     return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + '\n'
 
 
+def load_spec():
+    """{assignment: its list of entries}, as assignments.yml gives them."""
+    return yaml.safe_load(SPEC.read_text(encoding='utf-8'))
+
+
+def chapter_references(spec):
+    """Every NOTEBOOK#TAG that the entries of `spec` take a cell (or a model answer) from."""
+    entries = [entry for items in spec.values() for entry in items]
+    answers = [entry['answer'] for entry in entries if isinstance(entry.get('answer'), dict)]
+    return {item['chapter'] for item in entries + answers if 'chapter' in item}
+
+
 def built():
     """{path of each source notebook: its text} as the chapter notebooks and assignments.yml give it."""
-    spec = yaml.safe_load(SPEC.read_text(encoding='utf-8'))
+    spec = load_spec()
     return {CLASSROOM / 'source' / name / f'{name}.ipynb': render(build_notebook(name, items))
             for name, items in spec.items()}
 

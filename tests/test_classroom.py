@@ -42,6 +42,14 @@ def test_source_notebooks_are_built_from_the_chapter():
             'run python classroom/build.py')
 
 
+def test_every_classroom_tag_is_used():
+    """A tag that no assignment takes any more would mislead whoever edits the chapter."""
+    tagged = {f'{path.name}#{tag}' for path in (REPO / 'notebooks').glob('*.ipynb')
+              for cell in _read(path)['cells'] for tag in cell['metadata'].get('tags', [])
+              if tag.startswith('classroom-')}
+    assert tagged == build.chapter_references(build.load_spec())
+
+
 def test_a_missing_tag_is_named_with_its_notebook():
     with pytest.raises(build.SpecError, match=r'3\.6-softmax-regression-scratch\.ipynb has 0 cells tagged '
                                               r"'classroom-no-such-cell'"):
