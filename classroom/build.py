@@ -53,19 +53,30 @@ def _chapter_cell(reference):
     return cells[0]['cell_type'], ''.join(cells[0]['source'])
 
 
+def _function(source, name, where):
+    """The top-level `def name` of `source`, as an ast node."""
+    functions = [node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef) and node.name == name]
+    if not functions:
+        raise SpecError(f'{where} defines no function {name!r}, which {SPEC.name} names')
+    return functions[0]
+
+
+def _body(function):
+    """The statements of a function after its docstring."""
+    return function.body[1:] if ast.get_docstring(function) and len(function.body) > 1 else function.body
+
+
 def _package_function(reference):
     """Source of `module.py#name` in the repository, without its docstring: the code a student writes."""
     module, _, name = reference.partition('#')
     path = REPO / module
+    if not path.exists():
+        raise SpecError(f'{SPEC.name} names {module}, which does not exist')
     source = path.read_text(encoding='utf-8')
-    functions = [node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef) and node.name == name]
-    if not functions:
-        raise SpecError(f'{module} defines no function {name!r}, which {SPEC.name} takes the solution from')
-    function = functions[0]
+    function = _function(source, name, module)
     lines = source.split('\n')
-    body = function.body[1:] if ast.get_docstring(function) else function.body
     signature = lines[function.lineno - 1:function.body[0].lineno - 1]
-    return '\n'.join(signature + lines[body[0].lineno - 1:function.end_lineno])
+    return '\n'.join(signature + lines[_body(function)[0].lineno - 1:function.end_lineno])
 
 
 def _paragraphs(text, selection):
@@ -80,14 +91,9 @@ def _paragraphs(text, selection):
 
 def _mark_function_body(source, name, where):
     """Wrap the body of `def name` in solution markers (a docstring stays outside them)."""
-    tree = ast.parse(source)
-    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name]
-    if not functions:
-        raise SpecError(f'{where} defines no function {name!r} to mark as the solution')
-    function = functions[0]
-    body = function.body[1:] if ast.get_docstring(function) and len(function.body) > 1 else function.body
+    function = _function(source, name, where)
     lines = _lines(source)
-    first, last = body[0].lineno - 1, function.end_lineno - 1
+    first, last = _body(function)[0].lineno - 1, function.end_lineno - 1
     indent = _indent(lines[first])
     return '\n'.join(lines[:first] + [indent + BEGIN] + lines[first:last + 1] + [indent + END] + lines[last + 1:])
 
@@ -159,8 +165,8 @@ def build_cell(item, assignment, number):
         raise SpecError(f'{where}, cell {cell_id}: solution: true, but the code has no {BEGIN!r}')
     if item.get('solution') or 'solution_body' in item or 'solution_lines' in item:
         return _cell(cell_type, source, cell_id, _nbgrader(cell_id, solution=True))
-    locked = cell_type == 'markdown' or item.get('locked', False)
-    return _cell(cell_type, source, cell_id, _nbgrader(cell_id, locked=True) if locked else None)
+    # Instructions are locked; code that students run and may change (the knobs) is an ordinary cell.
+    return _cell(cell_type, source, cell_id, _nbgrader(cell_id, locked=True) if cell_type == 'markdown' else None)
 
 
 def build_notebook(assignment, items):
