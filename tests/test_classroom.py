@@ -20,6 +20,7 @@ from nbgrader.api import Gradebook
 
 REPO = Path(__file__).resolve().parent.parent
 
+
 def _load_generator():
     """classroom/build.py, the generator of the source notebooks, imported by its path."""
     spec = importlib.util.spec_from_file_location('classroom_build', REPO / 'classroom' / 'build.py')
@@ -112,7 +113,7 @@ def courses(tmp_path_factory):
         courses[assignment] = tmp_path_factory.mktemp(assignment) / 'classroom'
         shutil.copytree(REPO / 'classroom', courses[assignment], ignore=shutil.ignore_patterns(
             'release', 'submitted', 'autograded', 'feedback', 'downloaded', 'gradebook.db', 'grades.csv',
-            '__pycache__'))
+            'students.csv', '__pycache__'))
     with concurrent.futures.ThreadPoolExecutor(len(ASSIGNMENTS)) as pool:
         for done in [pool.submit(_grade_a_class, courses[a], a) for a in ASSIGNMENTS]:
             done.result()
