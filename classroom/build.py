@@ -2,9 +2,9 @@
 
 Each question and its answer live in one place: code and prose come from the chapter notebooks
 (cells picked by their `metadata.tags`) or from the `d2l_ext` package (a function by name), and only
-what belongs to an assignment alone (instructions, questions, tests with points) is written in
-assignments.yml. Solution markers go around the lines that students must write, so that
-`nbgrader generate_assignment` turns them into `raise NotImplementedError()`.
+what belongs to an assignment alone (instructions, questions, tests with points, what its license notice
+names) is written in assignments.yml. Solution markers go around the lines that students must write, so
+that `nbgrader generate_assignment` turns them into `raise NotImplementedError()`.
 
     python classroom/build.py           # write classroom/source/<assignment>/<assignment>.ipynb
     python classroom/build.py --check   # exit 1 if a committed source notebook is out of date
@@ -25,6 +25,19 @@ NOTEBOOK_METADATA = {
     'kernelspec': {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'},
     'language_info': {'name': 'python'},
 }
+
+# The notice every assignment carries (CC BY-SA 4.0 asks for the source, the license and the changes); the
+# sections and the changes come from each assignment's `license:` entry in assignments.yml.
+LICENSE_NOTICE = """\
+## License
+
+Adapted from *Dive into Deep Learning* by Aston Zhang, Zachary C. Lipton, Mu Li and Alexander J. Smola
+(https://d2l.ai):
+{sections}. The book's text is under the Creative Commons Attribution-ShareAlike 4.0 International
+license (CC BY-SA 4.0, https://creativecommons.org/licenses/by-sa/4.0/), its sample code under the MIT No
+Attribution license (MIT-0). Changes:
+{changes}. This notebook is shared under CC BY-SA 4.0 as well; the code written for it, under the MIT
+License."""
 
 
 class SpecError(Exception):
@@ -98,15 +111,28 @@ def _mark_function_body(source, name, where):
     return '\n'.join(lines[:first] + [indent + BEGIN] + lines[first:last + 1] + [indent + END] + lines[last + 1:])
 
 
+def _line_index(lines, prefix, where):
+    """The index of the one line that starts (after its indentation) with `prefix`."""
+    matches = [i for i, line in enumerate(lines) if line.lstrip().startswith(prefix)]
+    if len(matches) != 1:
+        raise SpecError(f'{where} has {len(matches)} lines starting with {prefix!r}, expected exactly 1')
+    return matches[0]
+
+
 def _mark_lines(source, prefixes, where):
     """Wrap each line that starts (after its indentation) with one of `prefixes` in solution markers."""
     lines = _lines(source)
     for prefix in prefixes:
-        matches = [i for i, line in enumerate(lines) if line.lstrip().startswith(prefix)]
-        if len(matches) != 1:
-            raise SpecError(f'{where} has {len(matches)} lines starting with {prefix!r}, expected exactly 1')
-        i = matches[0]
+        i = _line_index(lines, prefix, where)
         lines[i:i + 1] = [_indent(lines[i]) + BEGIN, lines[i], _indent(lines[i]) + END]
+    return '\n'.join(lines)
+
+
+def _drop_lines(source, prefixes, where):
+    """Leave out each line that starts with one of `prefixes` (a chapter's remark that has no place here)."""
+    lines = _lines(source)
+    for prefix in prefixes:
+        del lines[_line_index(lines, prefix, where)]
     return '\n'.join(lines)
 
 
@@ -139,6 +165,8 @@ def build_cell(item, assignment, number):
         cell_type, source, where = 'code', _package_function(item['function']), item['function']
     elif 'markdown' in item:
         cell_type, source, where = 'markdown', item['markdown'], SPEC.name
+    elif 'license' in item:
+        cell_type, source, where = 'markdown', LICENSE_NOTICE.format(**item['license']), SPEC.name
     elif 'code' in item:
         cell_type, source, where = 'code', item['code'], SPEC.name
     elif 'answer' in item:  # a written answer, graded by hand; the model answer is the solution
@@ -157,6 +185,8 @@ def build_cell(item, assignment, number):
 
     if 'paragraphs' in item:
         source = _paragraphs(source, item['paragraphs'])
+    if 'drop_lines' in item:
+        source = _drop_lines(source, item['drop_lines'], where)
     if 'solution_body' in item:
         source = _mark_function_body(source, item['solution_body'], where)
     if 'solution_lines' in item:
