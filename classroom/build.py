@@ -111,29 +111,25 @@ def _mark_function_body(source, name, where):
     return '\n'.join(lines[:first] + [indent + BEGIN] + lines[first:last + 1] + [indent + END] + lines[last + 1:])
 
 
-def _line_index(lines, prefix, where):
-    """The index of the one line that starts (after its indentation) with `prefix`."""
-    matches = [i for i, line in enumerate(lines) if line.lstrip().startswith(prefix)]
-    if len(matches) != 1:
-        raise SpecError(f'{where} has {len(matches)} lines starting with {prefix!r}, expected exactly 1')
-    return matches[0]
-
-
 def _mark_lines(source, prefixes, where):
     """Wrap each line that starts (after its indentation) with one of `prefixes` in solution markers."""
     lines = _lines(source)
     for prefix in prefixes:
-        i = _line_index(lines, prefix, where)
+        matches = [i for i, line in enumerate(lines) if line.lstrip().startswith(prefix)]
+        if len(matches) != 1:
+            raise SpecError(f'{where} has {len(matches)} lines starting with {prefix!r}, expected exactly 1')
+        i = matches[0]
         lines[i:i + 1] = [_indent(lines[i]) + BEGIN, lines[i], _indent(lines[i]) + END]
     return '\n'.join(lines)
 
 
-def _drop_lines(source, prefixes, where):
-    """Leave out each line that starts with one of `prefixes` (a chapter's remark that has no place here)."""
-    lines = _lines(source)
-    for prefix in prefixes:
-        del lines[_line_index(lines, prefix, where)]
-    return '\n'.join(lines)
+def _without(source, texts, where):
+    """`source` without each of `texts` (a chapter's remark that points where an assignment has nothing)."""
+    for text in texts:
+        if source.count(text) != 1:
+            raise SpecError(f'{where} holds {text!r} {source.count(text)} times, expected exactly once')
+        source = source.replace(text, '')
+    return source
 
 
 def _nbgrader(grade_id, *, solution=False, grade=False, locked=False, points=None):
@@ -185,8 +181,8 @@ def build_cell(item, assignment, number):
 
     if 'paragraphs' in item:
         source = _paragraphs(source, item['paragraphs'])
-    if 'drop_lines' in item:
-        source = _drop_lines(source, item['drop_lines'], where)
+    if 'without' in item:
+        source = _without(source, item['without'], where)
     if 'solution_body' in item:
         source = _mark_function_body(source, item['solution_body'], where)
     if 'solution_lines' in item:

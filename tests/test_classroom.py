@@ -66,6 +66,9 @@ def test_solution_markers_must_find_their_code():
     with pytest.raises(build.SpecError, match="0 lines starting with 'nothing = '"):
         build.build_cell({'chapter': 'exercises.ipynb#classroom-homework-batch-sweep',
                           'solution_lines': ['nothing = '], 'id': 'x'}, 'homework', 1)
+    with pytest.raises(build.SpecError, match="holds 'no such remark' 0 times"):
+        build.build_cell({'chapter': '3.6-softmax-regression-scratch.ipynb#classroom-lab-train',
+                          'without': ['no such remark']}, 'lab', 1)
 
 
 def test_zip_collect_files_notebooks_and_saved_runs_where_autograde_and_merge_look():
