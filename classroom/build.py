@@ -167,9 +167,11 @@ def build_cell(item, assignment, number):
         cell_type, source, where = 'code', item['code'], SPEC.name
     elif 'answer' in item:  # a written answer, graded by hand; the model answer is the solution
         model = item['answer']
-        if isinstance(model, dict):
-            _, model = _chapter_cell(model['chapter'])
-            model = _paragraphs(model, item['answer'].get('paragraphs', (0, None)))
+        if isinstance(model, dict):  # the chapter's prose, and what this assignment adds to it
+            _, prose = _chapter_cell(model['chapter'])
+            prose = _paragraphs(prose, model.get('paragraphs', (0, None)))
+            prose = _without(prose, model.get('without', []), f"notebooks/{model['chapter']}")
+            model = '\n\n'.join(part.strip() for part in (prose, model.get('then', '')) if part.strip())
         source = f'{BEGIN}\n\n{model.strip()}\n\n{END}'
         return _cell('markdown', source, cell_id,
                      _nbgrader(cell_id, solution=True, grade=True, points=item['points']))
