@@ -2,9 +2,9 @@
 
 Each question and its answer live in one place: code and prose come from the chapter notebooks
 (cells picked by their `metadata.tags`) or from the `d2l_ext` package (a function by name), and only
-what belongs to an assignment alone (instructions, questions, tests with points) is written in
-assignments.yml. Solution markers go around the lines that students must write, so that
-`nbgrader generate_assignment` turns them into `raise NotImplementedError()`.
+what belongs to an assignment alone (instructions, questions, tests with points, what its license notice
+names) is written in assignments.yml. Solution markers go around the lines that students must write, so
+that `nbgrader generate_assignment` turns them into `raise NotImplementedError()`.
 
     python classroom/build.py           # write classroom/source/<assignment>/<assignment>.ipynb
     python classroom/build.py --check   # exit 1 if a committed source notebook is out of date
@@ -25,6 +25,19 @@ NOTEBOOK_METADATA = {
     'kernelspec': {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'},
     'language_info': {'name': 'python'},
 }
+
+# The notice every assignment carries (CC BY-SA 4.0 asks for the source, the license and the changes); the
+# sections and the changes come from each assignment's `license:` entry in assignments.yml.
+LICENSE_NOTICE = """\
+## License
+
+Adapted from *Dive into Deep Learning* by Aston Zhang, Zachary C. Lipton, Mu Li and Alexander J. Smola
+(https://d2l.ai):
+{sections}. The book's text is under the Creative Commons Attribution-ShareAlike 4.0 International
+license (CC BY-SA 4.0, https://creativecommons.org/licenses/by-sa/4.0/), its sample code under the MIT No
+Attribution license (MIT-0). Changes:
+{changes}. This notebook is shared under CC BY-SA 4.0 as well; the code written for it, under the MIT
+License."""
 
 
 class SpecError(Exception):
@@ -110,6 +123,15 @@ def _mark_lines(source, prefixes, where):
     return '\n'.join(lines)
 
 
+def _without(source, texts, where):
+    """`source` without each of `texts` (a chapter's remark that points where an assignment has nothing)."""
+    for text in texts:
+        if source.count(text) != 1:
+            raise SpecError(f'{where} holds {text!r} {source.count(text)} times, expected exactly once')
+        source = source.replace(text, '')
+    return source
+
+
 def _nbgrader(grade_id, *, solution=False, grade=False, locked=False, points=None):
     metadata = {'grade': grade, 'grade_id': grade_id, 'locked': locked, 'schema_version': 3,
                 'solution': solution, 'task': False}
@@ -139,13 +161,17 @@ def build_cell(item, assignment, number):
         cell_type, source, where = 'code', _package_function(item['function']), item['function']
     elif 'markdown' in item:
         cell_type, source, where = 'markdown', item['markdown'], SPEC.name
+    elif 'license' in item:
+        cell_type, source, where = 'markdown', LICENSE_NOTICE.format(**item['license']), SPEC.name
     elif 'code' in item:
         cell_type, source, where = 'code', item['code'], SPEC.name
     elif 'answer' in item:  # a written answer, graded by hand; the model answer is the solution
         model = item['answer']
-        if isinstance(model, dict):
-            _, model = _chapter_cell(model['chapter'])
-            model = _paragraphs(model, item['answer'].get('paragraphs', (0, None)))
+        if isinstance(model, dict):  # the chapter's prose, and what this assignment adds to it
+            _, prose = _chapter_cell(model['chapter'])
+            prose = _paragraphs(prose, model.get('paragraphs', (0, None)))
+            prose = _without(prose, model.get('without', []), f"notebooks/{model['chapter']}")
+            model = '\n\n'.join(part.strip() for part in (prose, model.get('then', '')) if part.strip())
         source = f'{BEGIN}\n\n{model.strip()}\n\n{END}'
         return _cell('markdown', source, cell_id,
                      _nbgrader(cell_id, solution=True, grade=True, points=item['points']))
@@ -157,6 +183,8 @@ def build_cell(item, assignment, number):
 
     if 'paragraphs' in item:
         source = _paragraphs(source, item['paragraphs'])
+    if 'without' in item:
+        source = _without(source, item['without'], where)
     if 'solution_body' in item:
         source = _mark_function_body(source, item['solution_body'], where)
     if 'solution_lines' in item:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
+from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
+from traitlets.config.loader import PyFileConfigLoader
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -64,6 +66,30 @@ def test_solution_markers_must_find_their_code():
     with pytest.raises(build.SpecError, match="0 lines starting with 'nothing = '"):
         build.build_cell({'chapter': 'exercises.ipynb#classroom-homework-batch-sweep',
                           'solution_lines': ['nothing = '], 'id': 'x'}, 'homework', 1)
+    with pytest.raises(build.SpecError, match="holds 'no such remark' 0 times"):
+        build.build_cell({'chapter': '3.6-softmax-regression-scratch.ipynb#classroom-lab-train',
+                          'without': ['no such remark']}, 'lab', 1)
+
+
+def test_zip_collect_files_notebooks_and_saved_runs_where_autograde_and_merge_look():
+    """The hand-in forms the guide names: a loose notebook, a zip of the files or of the assignment's folder."""
+    config = PyFileConfigLoader('nbgrader_config.py', path=str(REPO / 'classroom')).load_config()
+    collector = FileNameCollectorPlugin(config=config)
+    expected = {
+        's002_lab.ipynb': ('s002', 'lab.ipynb'),
+        'batch/s003_lab.ipynb': ('s003', 'lab.ipynb'),
+        'jane_doe_homework.ipynb': ('jane_doe', 'homework.ipynb'),
+        's017_lab/lab.ipynb': ('s017', 'lab.ipynb'),
+        's017_lab/lab-runs/results.csv': ('s017', 'lab-runs/results.csv'),
+        's018_lab/lab/lab.ipynb': ('s018', 'lab.ipynb'),
+        's018_lab/lab/lab-panel-runs/metadata.json': ('s018', 'lab-panel-runs/metadata.json'),
+        's017_lab/.ipynb_checkpoints/lab-checkpoint.ipynb': None,
+        's017_lab/__MACOSX/lab/._lab.ipynb': None,
+        's017_lab/notes.txt': None,
+    }
+    for path, student_and_file in expected.items():
+        found = collector.collect(f'/course/downloaded/lab/extracted/{path}')
+        assert (found and (found['student_id'], found['file_id'])) == student_and_file, path
 
 
 def _nbgrader(course, *args):
@@ -113,7 +139,7 @@ def courses(tmp_path_factory):
         courses[assignment] = tmp_path_factory.mktemp(assignment) / 'classroom'
         shutil.copytree(REPO / 'classroom', courses[assignment], ignore=shutil.ignore_patterns(
             'release', 'submitted', 'autograded', 'feedback', 'downloaded', 'gradebook.db', 'grades.csv',
-            'students.csv', '__pycache__'))
+            'students.csv', 'handout', 'merged', '__pycache__'))
     with concurrent.futures.ThreadPoolExecutor(len(ASSIGNMENTS)) as pool:
         for done in [pool.submit(_grade_a_class, courses[a], a) for a in ASSIGNMENTS]:
             done.result()
@@ -170,6 +196,13 @@ def test_the_release_holds_no_solutions_and_no_hidden_tests(courses, assignment)
             assert ('NotImplementedError' if cell['cell_type'] == 'code' else 'YOUR ANSWER HERE') in text
     if assignment == 'lab':
         assert '.max(axis=1' not in ''.join(release['softmax']['source'])
+
+
+@pytest.mark.parametrize('assignment', ASSIGNMENTS)
+def test_the_release_ends_with_its_license_notice(courses, assignment):
+    release = _read(courses[assignment] / 'release' / assignment / f'{assignment}.ipynb')
+    notice = ''.join(release['cells'][-1]['source'])
+    assert all(part in notice for part in ('Dive into Deep Learning', 'CC BY-SA 4.0', 'MIT-0', 'Changes:')), notice
 
 
 def _feedback(course, student, assignment):
